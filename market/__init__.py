@@ -1,0 +1,49 @@
+"""Public Data Resource Supermarket (公共数据资源超市): the app factory. It only wires."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the WSGI app from ``MARKET_*`` settings (or ``test_config`` overrides)."""
+    from flask_wtf.csrf import CSRFProtect
+
+    from catalog import init_app as init_catalog
+    from search import init_app as init_search
+
+    from . import auth, i18n, security
+    from .config import Settings
+    from .db import db
+    from .errors import register_error_handlers
+
+    test_config = dict(test_config or {})
+    settings = test_config.pop("MARKET", None) or Settings.from_env()
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(settings.data_dir))
+    app.config.update(settings.flask_config())
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked in security.csrf_guard (Bearer calls exempt)
+    app.config.update(test_config)
+
+    db.init_app(app)
+    csrf = CSRFProtect(app)
+    app.extensions["market.csrf"] = csrf
+    auth.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    register_error_handlers(app)
+    init_search(app)
+    init_catalog(app)
+
+    from .api import bp as api_bp
+    from .auth.api import bp as auth_api_bp
+    from .auth.views import bp as auth_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(auth_api_bp)
+    app.register_blueprint(api_bp)
+    return app

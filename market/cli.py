@@ -1,0 +1,72 @@
+"""The ``market`` console script. Commands are thin shells over services; every failure exits
+non-zero with a one-line reason."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from .config import ConfigError
+
+
+def _create_app():
+    from . import create_app
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        click.echo(f"Error: configuration: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+def cli():
+    """Public Data Resource Supermarket (公共数据资源超市) administration."""
+
+
+@cli.command("init-db")
+@with_appcontext
+def init_db():
+    """Create or migrate the database (safe to run again)."""
+    from .dbmigrate import upgrade_database
+
+    before, after = upgrade_database()
+    if before == after:
+        click.echo(f"Database is up to date (revision {after}).")
+    else:
+        click.echo(f"Database migrated: {before or 'empty'} → {after}.")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@with_appcontext
+def serve(host: str, port: int, threads: int):
+    """Serve with the production WSGI server (waitress)."""
+    from flask import current_app
+    from waitress import serve as waitress_serve
+
+    click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads,
+                   ident="market")
+
+
+def _register() -> None:
+    from catalog.cli import register as register_catalog
+    from search.cli import register as register_search
+
+    from .auth.cli import users
+
+    cli.add_command(users)
+    register_catalog(cli)
+    register_search(cli)
+
+
+_register()
+
+
+def main() -> None:
+    cli.main(prog_name="market")

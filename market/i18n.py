@@ -1,0 +1,31 @@
+"""Chinese first, English on request (?lang=en or the switcher, remembered in the session)."""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_babel import Babel, get_locale
+
+from catalog.vocab import label
+
+LOCALES = ("zh", "en")
+
+
+def select_locale() -> str:
+    lang = request.args.get("lang")
+    if lang in LOCALES:
+        session["lang"] = lang
+        return lang
+    return session.get("lang") if session.get("lang") in LOCALES else "zh"
+
+
+def init_app(app: Flask) -> None:
+    from . import ROOT
+
+    Babel(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
+
+    @app.context_processor
+    def vocab():
+        def vlabel(kind: str, value) -> str:
+            return label(kind, value, str(get_locale() or "zh"))
+
+        return {"vlabel": vlabel, "current_locale": lambda: str(get_locale() or "zh")}

@@ -1,0 +1,113 @@
+"""Search as the rest of the app sees it: pick the backend, fall back to the database, and send
+index updates only after the database transaction commits."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, selectinload
+
+from catalog.models import DataItem, Dataset
+from market.db import db
+
+from .adapters import dataset_document
+from .base import SearchBackend, SearchPage, SearchQuery
+from .sql import SqlBackend
+
+log = logging.getLogger(__name__)
+FALLBACK_NOTICE = "搜索索引暂不可用，结果来自数据库筛选（相关度排序受限）。"
+
+
+def get_backend() -> SearchBackend:
+    return current_app.extensions["market.search"]
+
+
+def search_datasets(query: SearchQuery) -> SearchPage:
+    """Answer a search page; if the index fails, answer from the database with a notice."""
+    backend = get_backend()
+    if not isinstance(backend, SqlBackend):
+        try:
+            return backend.query(query)
+        except Exception:  # noqa: BLE001 - any index failure must not take the shop down
+            log.exception("search backend %s failed; falling back to the database", backend.name)
+    page = SqlBackend().query(query)
+    if not isinstance(backend, SqlBackend):
+        page.notice = FALLBACK_NOTICE
+    return page
+
+
+def suggest_titles(prefix: str, limit: int = 8) -> list[str]:
+    try:
+        return get_backend().suggest(prefix, limit)
+    except Exception:  # noqa: BLE001
+        log.exception("suggest failed")
+        return SqlBackend().suggest(prefix, limit)
+
+
+def iter_documents(batch: int = 1000):
+    """All datasets as documents, in id order, batch by batch (bounded memory)."""
+    last = 0
+    while True:
+        rows = db.session.scalars(
+            select(Dataset).where(Dataset.id > last).order_by(Dataset.id).limit(batch)
+            .options(selectinload(Dataset.items))).all()
+        if not rows:
+            return
+        for ds in rows:
+            yield dataset_document(ds)
+        last = rows[-1].id
+        db.session.expunge_all()
+
+
+def index_datasets(ids: list[int], session: Session | None = None) -> None:
+    """(Re)index these datasets now; ids no longer in the database are deleted from the index."""
+    if not ids:
+        return
+    backend = get_backend()
+    session = session or db.session
+    rows = session.scalars(select(Dataset).where(Dataset.id.in_(ids)).options(selectinload(Dataset.items))).all()
+    docs = [dataset_document(d) for d in rows]
+    backend.index(docs)
+    gone = set(ids) - {d["id"] for d in docs}
+    if gone:
+        backend.delete(sorted(gone))
+
+
+# --- index updates after commit (the Warehouse pattern) -------------------------------------------
+_PENDING = "market_search_pending"
+
+
+def _pending(session: Session) -> set[int]:
+    return session.info.setdefault(_PENDING, set())
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session: Session, flush_context) -> None:  # noqa: ARG001
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Dataset) and obj.id is not None:
+            _pending(session).add(obj.id)
+        elif isinstance(obj, DataItem) and obj.dataset_id is not None:
+            _pending(session).add(obj.dataset_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _flush_to_index(session: Session) -> None:
+    ids = session.info.pop(_PENDING, None)
+    if not ids or not has_app_context() or current_app.config.get("SEARCH_SYNC_DISABLED"):
+        return
+    backend = current_app.extensions.get("market.search")
+    if backend is None or isinstance(backend, SqlBackend):
+        return
+    # the committed session cannot emit SQL inside this hook: read committed rows in a fresh one
+    try:
+        with Session(bind=db.engine) as fresh:
+            index_datasets(sorted(ids), session=fresh)
+    except Exception:  # noqa: BLE001 - the data is safe in the database; `market reindex` repairs
+        log.exception("index update failed for %d datasets; run `market reindex`", len(ids))
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard(session: Session) -> None:
+    session.info.pop(_PENDING, None)
