@@ -83,10 +83,10 @@ class DatasetInput(Schema):
 
 
 class DatasetPatch(DatasetInput):
-    """Partial update: every field optional."""
+    """Partial update: only the fields sent are loaded (instantiate with ``partial=True``)."""
 
-    class Meta:
-        partial = True
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
 
 
 class DatasetListArgs(Schema):

@@ -81,6 +81,17 @@ def _apply(ds: Dataset, data: dict) -> None:
         ds.items = [DataItem(position=n, **item) for n, item in enumerate(data["items"])]
 
 
+def check_invariants(ds: Dataset) -> None:
+    """Rules that hold for the entry as a whole, whichever fields an edit touched."""
+    errors = {}
+    if ds.level == 4 and "download" in (ds.delivery_modes or []):
+        errors["delivery_modes"] = [_("四级（高度敏感）数据不能批量下载，只能授权查询或接口调用")]
+    if ds.share_attribute == "none" and ds.open_attribute != "closed":
+        errors["open_attribute"] = [_("不予共享的数据不能对社会开放")]
+    if errors:
+        raise ValidationFailed("; ".join(v[0] for v in errors.values()), fields=errors)
+
+
 def create_dataset(data: dict, *, actor) -> Dataset:
     """Create a draft entry in the actor's department (operators name the department)."""
     if actor.is_operator and data.get("department"):
@@ -89,8 +100,10 @@ def create_dataset(data: dict, *, actor) -> Dataset:
         department = actor.department
     if department is None or not can_create_in(department.id, actor):
         raise Forbidden(_("只有本部门数据官或平台运营可以创建目录。"))
-    ds = Dataset(department=department, code=next_code(department), status=DatasetStatus.draft)
-    _apply(ds, data)
+    ds = Dataset(code=next_code(department), status=DatasetStatus.draft, department_id=department.id)
+    with db.session.no_autoflush:
+        _apply(ds, data)
+    check_invariants(ds)
     db.session.add(ds)
     db.session.flush()
     record_change(ds, "created", actor=actor, changes={"after": _snapshot(ds)})
@@ -105,7 +118,9 @@ def update_dataset(ds: Dataset, data: dict, *, actor) -> Dataset:
         raise Conflict(_("已下架的目录不能修改。"), code="retired")
     data = {k: v for k, v in data.items() if k != "department"}
     before = _snapshot(ds)
-    _apply(ds, data)
+    with db.session.no_autoflush:
+        _apply(ds, data)
+    check_invariants(ds)
     after = _snapshot(ds)
     diff = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if diff:

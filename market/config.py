@@ -100,7 +100,7 @@ class Settings:
             search_index=env.get("MARKET_SEARCH_INDEX") or "market-datasets",
             secret_key=secret_key,
             argon2_time_cost=_int("MARKET_ARGON2_TIME_COST", env.get("MARKET_ARGON2_TIME_COST", "3"), 1, 20),
-            argon2_memory_cost=_int("MARKET_ARGON2_MEMORY_COST", env.get("MARKET_ARGON2_MEMORY_COST", "65536"), 8, 1 << 21),
+            argon2_memory_cost=_int("MARKET_ARGON2_MEMORY_COST", env.get("MARKET_ARGON2_MEMORY_COST", "65536"), 64, 1 << 21),
             login_max_failures=_int("MARKET_LOGIN_MAX_FAILURES", env.get("MARKET_LOGIN_MAX_FAILURES", "5"), 1, 1000),
             login_window_seconds=_int("MARKET_LOGIN_WINDOW_SECONDS", env.get("MARKET_LOGIN_WINDOW_SECONDS", "900"), 1, 86400),
             token_ttl_days=_int("MARKET_TOKEN_TTL_DAYS", env.get("MARKET_TOKEN_TTL_DAYS", "30"), 1, 3650),

@@ -59,6 +59,9 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    from .db import db
+
+    db.session.rollback()  # an answered error never leaves half-made changes behind
     if wants_json():
         body = {"error": {"code": code, "message": message, "fields": fields or {}}}
         return jsonify(body), status

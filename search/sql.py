@@ -8,6 +8,7 @@ and the reference the contract tests compare other backends with. Text matching 
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from catalog.models import Category, DataItem, Dataset, DatasetFormat, DatasetTag, Department
 from market.db import db
@@ -33,10 +34,10 @@ def _facet_condition(name: str, values: list[str]):
         return Dataset.category_id.in_(select(Category.id).where(Category.code.in_(values)))
     if name == "level":
         return Dataset.level.in_([int(v) for v in values if v.isdigit()])
-    if name == "format":
-        return exists().where(DatasetFormat.dataset_id == Dataset.id, DatasetFormat.name.in_(values))
-    if name == "tag":
-        return exists().where(DatasetTag.dataset_id == Dataset.id, DatasetTag.name.in_(values))
+    if name in ("format", "tag"):
+        # aliased so the subquery never auto-correlates with the facet query's own FROM
+        row = aliased(DatasetFormat if name == "format" else DatasetTag)
+        return exists().where(row.dataset_id == Dataset.id, row.name.in_(values))
     return getattr(Dataset, name).in_(values)
 
 
@@ -62,14 +63,15 @@ class SqlBackend:
             conds.append(Dataset.open_attribute != "closed")
         if query.department_scope is not None:
             conds.append(Dataset.department_id == query.department_scope)
+        tag, item = aliased(DatasetTag), aliased(DataItem)
         for term in _terms(query.q):
             pattern = _like(term)
             conds.append(or_(
                 Dataset.title.ilike(pattern, escape="\\"),
                 Dataset.summary.ilike(pattern, escape="\\"),
                 Dataset.code.ilike(pattern, escape="\\"),
-                exists().where(DatasetTag.dataset_id == Dataset.id, DatasetTag.name.ilike(pattern, escape="\\")),
-                exists().where(DataItem.dataset_id == Dataset.id, DataItem.name.ilike(pattern, escape="\\")),
+                exists().where(tag.dataset_id == Dataset.id, tag.name.ilike(pattern, escape="\\")),
+                exists().where(item.dataset_id == Dataset.id, item.name.ilike(pattern, escape="\\")),
             ))
         return conds
 

@@ -38,7 +38,7 @@ def settings(tmp_path_factory):
         "MARKET_DATA_DIR": str(data_dir),
         "MARKET_SECRET_KEY": "test-secret-key-0123456789",
         "MARKET_ARGON2_TIME_COST": "1",
-        "MARKET_ARGON2_MEMORY_COST": "8",
+        "MARKET_ARGON2_MEMORY_COST": "64",
         "MARKET_SEARCH_URL": "",
     }
     if os.environ.get("MARKET_TEST_DATABASE_URL"):
