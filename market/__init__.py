@@ -20,7 +20,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .config import Settings
     from .db import db
     from .errors import register_error_handlers
+    from .models import import_all_models
 
+    import_all_models()
     test_config = dict(test_config or {})
     settings = test_config.pop("MARKET", None) or Settings.from_env()
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),

@@ -34,7 +34,13 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def make_revision(message: str) -> None:
-    """Developer helper: autogenerate a migration from the models."""
+INITIAL_REVISION = "65f85794cf02"
+
+
+def make_revision(message: str, rev_id: str | None = INITIAL_REVISION) -> None:
+    """Developer helper: autogenerate a migration from the models (run against an empty database).
+
+    Until the first release there is one migration, regenerated with a fixed id when models change.
+    """
     with db.engine.begin() as conn:
-        command.revision(alembic_config(conn), message=message, autogenerate=True)
+        command.revision(alembic_config(conn), message=message, autogenerate=True, rev_id=rev_id)

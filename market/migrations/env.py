@@ -4,8 +4,9 @@ from alembic import context
 
 from market.db import db
 
-import catalog.models  # noqa: F401  (register tables)
-import market.auth.models  # noqa: F401
+from market.models import import_all_models
+
+import_all_models()
 
 config = context.config
 target_metadata = db.metadata

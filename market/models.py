@@ -1,0 +1,16 @@
+"""Where every package's models are imported, so metadata (migrations, tests) sees all tables."""
+
+from __future__ import annotations
+
+import importlib
+
+# One line per package that declares tables. Add yours here.
+MODEL_MODULES = (
+    "catalog.models",
+    "market.auth.models",
+)
+
+
+def import_all_models() -> None:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
