@@ -73,12 +73,22 @@ def _apply(ds: Dataset, data: dict) -> None:
         ds.delivery_modes = [m.value for m in data["delivery_modes"]]
     if "category" in data:
         ds.category = _resolve(Category, data["category"], "category")
+        ds.category_id = ds.category.id if ds.category else None  # the change history compares ids before flush
     if "tags" in data:
         ds.tags = data["tags"]
     if "formats" in data:
         ds.formats = data["formats"]
     if "items" in data:
-        ds.items = [DataItem(position=n, **item) for n, item in enumerate(data["items"])]
+        # reuse rows by name: a fresh row with a kept name would be inserted before the old one is
+        # deleted and break the (dataset_id, name) unique constraint
+        existing = {i.name: i for i in ds.items}
+        rows = []
+        for n, item in enumerate(data["items"]):
+            row = existing.pop(item["name"], None) or DataItem()
+            for key, value in {"position": n, **item}.items():
+                setattr(row, key, value)
+            rows.append(row)
+        ds.items = rows
 
 
 def check_invariants(ds: Dataset) -> None:

@@ -91,6 +91,9 @@ def manage():
     stmt = select(Dataset).order_by(Dataset.updated_at.desc(), Dataset.id.desc())
     if not current_user.is_operator:
         stmt = stmt.where(Dataset.department_id == current_user.department_id)
+    scope = stmt.order_by(None).subquery()  # per-status counts for the filter tabs, same scope
+    status_counts = {str(getattr(s, "value", s)): n for s, n in db.session.execute(
+        select(scope.c.status, func.count()).group_by(scope.c.status)).all()}
     if status in {s.value for s in DatasetStatus}:
         stmt = stmt.where(Dataset.status == status)
     page = request.args.get("page", "1")
@@ -98,7 +101,7 @@ def manage():
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(50).offset((page - 1) * 50)).all()
     return render_template("catalog/manage.html", rows=rows, status=status, page=page,
-                           pages=max(1, -(-total // 50)), total=total)
+                           pages=max(1, -(-total // 50)), total=total, status_counts=status_counts)
 
 
 def _form_data() -> dict:
@@ -248,4 +251,7 @@ def history(dataset_id: int):
     ds = _dataset_or_404(dataset_id)
     if not can_manage(ds, current_user):
         raise Forbidden(_("只有本部门数据官或平台运营可以查看修改历史。"))
-    return render_template("catalog/history.html", ds=ds)
+    # the change rows store category/department ids: name them for the reader
+    names = {"category_id": dict(db.session.execute(select(Category.id, Category.name)).all()),
+             "department_id": dict(db.session.execute(select(Department.id, Department.name)).all())}
+    return render_template("catalog/history.html", ds=ds, names=names)

@@ -49,11 +49,24 @@ def settings(tmp_path_factory):
 @pytest.fixture(scope="session")
 def _app(settings):
     app = create_app({"MARKET": settings, "TESTING": True})
+
+    def _fresh_request_globals():
+        # the `app` fixture holds one app context for a whole test, so Flask's `g` would outlive
+        # requests (Flask-WTF's token, Flask-Babel's locale, Flask-Login's user, bearer_auth);
+        # start every request with an empty `g`, as a deployment (one context per request) does
+        from flask import g
+
+        g.__dict__.clear()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
+
     with app.app_context():
         from market.dbmigrate import upgrade_database
 
         upgrade_database()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections (psycopg warns about open ones at exit)
 
 
 @pytest.fixture
