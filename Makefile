@@ -18,7 +18,7 @@ install: $(STAMP) translations
 
 translations: $(STAMP)
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-	  $(BIN)/pybabel compile -q -d translations; fi
+	  $(BIN)/pybabel -q compile -d translations; fi
 
 run: install
 	$(BIN)/market init-db

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from market.validation_messages import LocalizedSchema
 from search.base import FACETS, SORTS
 
 from .vocab import DeliveryMode, OpenAttribute, ShareAttribute, UpdateFrequency
@@ -17,7 +18,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class DataItemInput(Schema):
+class DataItemInput(LocalizedSchema):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     type = fields.String(load_default="string", validate=validate.OneOf(ITEM_TYPES))
     description = fields.String(load_default="", validate=validate.Length(max=1000))
@@ -28,7 +29,7 @@ class DataItemInput(Schema):
         return {k: _strip(v) for k, v in data.items()} if isinstance(data, dict) else data
 
 
-class DatasetInput(Schema):
+class DatasetInput(LocalizedSchema):
     """Create or edit a catalog entry (the owner's form and ``POST/PATCH /api/v1/datasets``)."""
 
     title = fields.String(required=True, validate=validate.Length(2, 300))
@@ -89,7 +90,7 @@ class DatasetPatch(DatasetInput):
         super().__init__(partial=True, **kwargs)
 
 
-class DatasetListArgs(Schema):
+class DatasetListArgs(LocalizedSchema):
     q = fields.String(load_default="", validate=validate.Length(max=200))
     page = fields.Integer(load_default=1, validate=validate.Range(1, 500))
     per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
 from catalog.vocab import label
@@ -11,6 +11,8 @@ LOCALES = ("zh", "en")
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and jobs: gettext in an app context must not fail
+        return "zh"
     lang = request.args.get("lang")
     if lang in LOCALES:
         session["lang"] = lang
@@ -28,4 +30,11 @@ def init_app(app: Flask) -> None:
         def vlabel(kind: str, value) -> str:
             return label(kind, value, str(get_locale() or "zh"))
 
-        return {"vlabel": vlabel, "current_locale": lambda: str(get_locale() or "zh")}
+        def role_label(role) -> str:
+            from .auth.models import ROLE_LABELS
+
+            value = str(getattr(role, "value", role))
+            zh, en = ROLE_LABELS.get(value, (value, value))
+            return en if str(get_locale() or "zh") == "en" else zh
+
+        return {"vlabel": vlabel, "role_label": role_label, "current_locale": lambda: str(get_locale() or "zh")}

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from market.api_utils import load_json
 from market.db import db
 from market.errors import Unauthorized
+from market.validation_messages import LocalizedSchema
 
 from .services import authenticate, issue_token
 
 bp = Blueprint("auth_api", __name__, url_prefix="/api/v1/auth")
 
 
-class TokenRequest(Schema):
+class TokenRequest(LocalizedSchema):
     username = fields.String(required=True, validate=validate.Length(1, 64))
     password = fields.String(required=True, validate=validate.Length(1, 1024))
 
