@@ -162,6 +162,23 @@ def test_pages_past_the_result_window_still_count(make_opensearch_backend):
     assert set(page.facets) == set(FACETS)
 
 
+def test_commits_reach_the_cluster_and_rollbacks_do_not(app, make_opensearch_backend, make_dataset, monkeypatch):
+    from market.db import db
+    from search.service import search_datasets
+
+    backend = make_opensearch_backend()
+    backend.rebuild([])
+    monkeypatch.setitem(app.extensions, "market.search", backend)
+    ds = make_dataset("人口基本信息")  # committed: the after-commit hook indexes it
+    page = search_datasets(SearchQuery(q="人口"))
+    assert page.ids == [ds.id] and page.backend == "opensearch"
+    ds.title = "法人登记信息"
+    db.session.flush()
+    db.session.rollback()
+    assert backend.query(SearchQuery(q="法人")).total == 0
+    assert backend.query(SearchQuery(q="人口")).ids == [ds.id]
+
+
 def test_an_unreachable_cluster_is_reported_and_the_shop_falls_back(app, make_dataset, monkeypatch):
     from search.service import FALLBACK_NOTICE, search_datasets
 
