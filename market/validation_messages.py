@@ -79,11 +79,11 @@ def _sized(value: Any) -> bool:
 
 def _length_message(v: validate.Length, value: Any) -> str:
     size = len(value)
+    if v.equal is None and v.min == 1 and size == 0:
+        return _("不能为空")
     if _sized(value):
         if v.equal is not None:
             return _("长度需为 %(equal)s 个字符", equal=v.equal)
-        if v.min is not None and size < v.min and v.min == 1:
-            return _("不能为空")
         if v.min is not None and v.max is not None:
             return _("长度需在 %(min)s 到 %(max)s 个字符之间", min=v.min, max=v.max)
         if v.min is not None and size < v.min:

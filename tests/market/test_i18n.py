@@ -222,16 +222,17 @@ class _Sample(LocalizedSchema):
     pattern = fields.String(validate=validate.Regexp(r"^\d+$"))
     when = fields.Date()
     tags = fields.List(fields.String(), validate=validate.Length(min=1, max=2))
+    modes = fields.List(fields.String(), validate=validate.Length(min=1))
 
 
 def test_localized_schema_keeps_authors_messages_and_localizes_the_rest(app):
     with pytest.raises(ValidationError) as exc:
         _Sample().load({"name": "abcd", "code": "x", "count": 0, "ratio": 2, "kind": "c", "pattern": "x1",
-                        "when": "tomorrow", "tags": ["a", "b", "c"], "extra": 1})
+                        "when": "tomorrow", "tags": ["a", "b", "c"], "modes": [], "extra": 1})
     assert exc.value.messages == {
         "name": ["不能超过 3 个字符"], "code": ["code too short"], "count": ["必须大于 0"], "ratio": ["不能大于 1"],
         "kind": ["pick a or b"], "pattern": ["格式不正确"], "when": ["日期格式无效，应为 YYYY-MM-DD"],
-        "tags": ["需有 1 到 2 项"], "extra": ["不认识的字段"]}
+        "tags": ["需有 1 到 2 项"], "modes": ["不能为空"], "extra": ["不认识的字段"]}
 
 
 def test_plain_marshmallow_schemas_are_left_alone(app):
