@@ -17,7 +17,15 @@ def _user(user):
 def can_manage(dataset: Dataset, user) -> bool:
     """Owners (the department's data officer) and platform operators manage an entry."""
     user = _user(user)
+    if user is not None and not user.is_operator and _is_harvested(dataset):
+        return False  # harvested entries are read-only: their source catalog owns them
     return user is not None and (user.is_operator or user.is_officer_of(dataset.department_id))
+
+
+def _is_harvested(dataset: Dataset) -> bool:
+    from opendata.harvest.records import is_harvested
+
+    return is_harvested(dataset)
 
 
 def can_create_in(department_id: int | None, user) -> bool:

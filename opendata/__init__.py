@@ -1,0 +1,17 @@
+"""Open-data ecosystem: the CKAN-compatible Action API, the DCAT-AP export and harvesting (目录级联)
+from CKAN and DCAT catalogs."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from .ckan_api import bp as ckan_bp
+    from .dcat_views import bp as dcat_bp
+    from .harvest.records import harvest_origin
+
+    app.register_blueprint(ckan_bp)
+    app.register_blueprint(dcat_bp)
+    # the product page shows where a harvested entry comes from (templates/opendata/_source.html)
+    app.jinja_env.globals["harvest_origin"] = harvest_origin

@@ -1,0 +1,89 @@
+"""Harvest (目录级联) records: the sources we pull catalogs from, every run's report, and which
+catalog entries came from which source (those entries are read-only here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.db import db, utcnow
+
+
+class SourceKind(StrEnum):
+    ckan = "ckan"
+    dcat = "dcat"
+
+
+class RunState(StrEnum):
+    running = "running"
+    finished = "finished"
+    failed = "failed"
+
+
+def _enum(cls, name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=20,
+                values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+class HarvestSource(db.Model):
+    """A remote catalog (CKAN Action API or DCAT document) harvested into ours."""
+
+    __tablename__ = "harvest_sources"
+    __table_args__ = (UniqueConstraint("kind", "url", "organization", name="kind_url_org"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[SourceKind] = mapped_column(_enum(SourceKind, "harvest_source_kind"))
+    url: Mapped[str] = mapped_column(String(500))
+    # CKAN sources may be limited to one organization; "" means the whole catalog (NULLs would
+    # not take part in the unique constraint)
+    organization: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    runs: Mapped[list[HarvestRun]] = relationship(back_populates="source", order_by="HarvestRun.id")
+
+    @property
+    def label(self) -> str:
+        return self.title or self.url
+
+
+class HarvestRun(db.Model):
+    """One harvest of a source and its report."""
+
+    __tablename__ = "harvest_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("harvest_sources.id"), index=True)
+    state: Mapped[RunState] = mapped_column(_enum(RunState, "harvest_run_state"), default=RunState.running)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    seen: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    retired: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    source: Mapped[HarvestSource] = relationship(back_populates="runs")
+
+
+class HarvestedDataset(db.Model):
+    """Links a catalog entry to the source record it was harvested from."""
+
+    __tablename__ = "harvested_datasets"
+    __table_args__ = (UniqueConstraint("source_id", "remote_id", name="source_remote"),)
+
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("harvest_sources.id"), index=True)
+    remote_id: Mapped[str] = mapped_column(String(200))
+    remote_url: Mapped[str | None] = mapped_column(String(500))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    harvested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    source: Mapped[HarvestSource] = relationship(lazy="joined")
