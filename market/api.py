@@ -23,6 +23,8 @@ def healthz():
     backend = get_backend()
     try:
         checks["search"] = "ok" if backend.ping() else "unavailable"
+        if getattr(backend, "unavailable_reason", ""):
+            checks["search_reason"] = backend.unavailable_reason
     except Exception as exc:  # noqa: BLE001
         checks["search"] = f"error: {exc.__class__.__name__}"
     checks["search_backend"] = backend.name

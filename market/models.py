@@ -8,6 +8,7 @@ import importlib
 MODEL_MODULES = (
     "catalog.models",
     "market.auth.models",
+    "search.models",
 )
 
 

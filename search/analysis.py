@@ -19,8 +19,9 @@ Stable API:
 ``subwords(word) -> list[str]``
     Dictionary sub-words of a long word; they may add score but should not be required.
 ``pinyin_full(title) -> str`` / ``pinyin_initials(title) -> str``
-    Per-word pinyin (``renkou jiben xinxi``) and initials (``rk jb xx`` plus the whole title's
-    initials ``rkjbxx``), for the title's pinyin fields.
+    Pinyin of every index token (``renkou jiben xinxi``; 人口普查 gives ``renkoupucha renkou
+    pucha``) and per-word initials of the same tokens (``rk jb xx`` plus the whole title's ``rkjbxx``), for the
+    title's pinyin fields.
 ``pinyin_key(word) -> str``
     Toneless pinyin of a word without spaces, for homophone typo correction ("did you mean").
 ``synonym_map(groups) -> dict[str, tuple[str, ...]]``
@@ -36,12 +37,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import rjieba
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 USER_DICT = Path(__file__).with_name("userdict.txt")
 MAX_QUERY_WORDS = 10
 # Function words that carry no meaning in a catalog title; requiring them (AND) would only lose hits.
-STOP_WORDS = frozenset("的 和 与 及 或 等 之 了 在 对 其 并 以及 关于 有关".split())
+STOP_WORDS = frozenset(["的", "和", "与", "及", "或", "等", "之", "了", "在", "对", "其", "并", "以及", "关于", "有关"])
 _WORDLIKE = re.compile(r"\w")
 _LATIN = re.compile(r"^[a-z]+$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -81,7 +82,7 @@ def add_words(words: Iterable[str]) -> None:
 
 
 def _keep(token: str) -> bool:
-    return bool(_WORDLIKE.search(token)) and token not in STOP_WORDS
+    return token not in STOP_WORDS and (token.isalnum() or bool(_WORDLIKE.search(token)))
 
 
 def words(text: str) -> list[str]:
@@ -95,7 +96,13 @@ def index_tokens(text: str) -> list[str]:
     """Tokens to index: whole words plus dictionary sub-words (cut_for_search)."""
     if not text:
         return []
-    return [t for t in (w.strip().lower() for w in _segmenter().cut_for_search(text)) if t and _keep(t)]
+    return list(_index_tokens(text))
+
+
+@lru_cache(maxsize=65536)
+def _index_tokens(text: str) -> tuple[str, ...]:
+    # cached: department names, categories and summaries equal to the title repeat a lot
+    return tuple(t for t in (w.strip().lower() for w in _segmenter().cut_for_search(text)) if t and _keep(t))
 
 
 def index_text(text: str) -> str:
@@ -160,14 +167,13 @@ def pinyin_key(word: str) -> str:
 
 
 def pinyin_full(title: str) -> str:
-    """Per-word pinyin of a title, space-joined (人口基本信息 → renkou jiben xinxi)."""
-    keys = [_word_pinyin(w)[0] for w in words(title)]
+    """Pinyin of each word and sub-word of a title (人口普查 → renkoupucha renkou pucha)."""
+    keys = [_word_pinyin(w)[0] for w in _index_tokens(title)] if title else []
     return " ".join(dict.fromkeys(k for k in keys if k))
 
 
 def pinyin_initials(title: str) -> str:
-    """Per-word initials plus the whole title's initials (人口基本信息 → rk jb xx rkjbxx)."""
-    parts = [_word_pinyin(w)[1] for w in words(title)]
-    parts = [p for p in parts if p]
-    whole = "".join(parts)
-    return " ".join(dict.fromkeys([*parts, whole] if len(parts) > 1 else parts))
+    """Initials of each word and sub-word plus the whole title's (人口基本信息 → rk jb xx rkjbxx)."""
+    whole = "".join(_word_pinyin(w)[1] for w in words(title))
+    parts = [p for p in (_word_pinyin(w)[1] for w in _index_tokens(title)) if p] if title else []
+    return " ".join(dict.fromkeys([*parts, whole] if whole else parts))

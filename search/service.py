@@ -46,6 +46,16 @@ def suggest_titles(prefix: str, limit: int = 8) -> list[str]:
         return SqlBackend().suggest(prefix, limit)
 
 
+def reset_search_state() -> None:
+    """Empty the index and forget cached synonyms (between tests, and for demo resets)."""
+    from .synonyms import invalidate_cache
+
+    invalidate_cache()
+    clear = getattr(get_backend(), "clear", None)
+    if clear is not None:
+        clear()
+
+
 def iter_documents(batch: int = 1000):
     """All datasets as documents, in id order, batch by batch (bounded memory)."""
     last = 0

@@ -78,6 +78,9 @@ def app(_app):
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(delete(table))
+        from search.service import reset_search_state
+
+        reset_search_state()  # the index must not keep documents whose rows were just deleted
 
 
 @pytest.fixture
