@@ -25,7 +25,7 @@ def register(cli: click.Group) -> None:
     @click.option("--if-empty", is_flag=True, help="do nothing when the catalog already has entries")
     @with_appcontext
     def seed_demo_cmd(if_empty: bool):
-        """Load the demo city of Wuxi: departments, users for every role, catalog, request history."""
+        """Load the demo city of Wuxi: departments, categories, catalog entries, users for every role."""
         from .demo import run_seed_command
 
         run_seed_command(if_empty=if_empty)

@@ -80,9 +80,10 @@ def _classify(rng: random.Random, tpl: Template, sensitive: bool) -> tuple[int, 
         level = 1 if rng.random() < 0.7 else 2
     else:
         level = 1 if rng.random() < 0.25 else 2
+    # public-facing data (statistics, timetables, facilities) is always shareable
     share = _pick(
         rng,
-        {
+        {"unconditional": 0.6, "conditional": 0.4} if tpl.public and level <= 2 else {
             1: {"unconditional": 0.55, "conditional": 0.45},
             2: {"unconditional": 0.3, "conditional": 0.55, "none": 0.15},
             3: {"conditional": 0.8, "none": 0.2},
@@ -91,7 +92,7 @@ def _classify(rng: random.Random, tpl: Template, sensitive: bool) -> tuple[int, 
     )
     if share == "none" or sensitive or level >= 3:
         openness = "closed"  # personal or restricted data is never opened to society
-    elif level == 1:
+    elif level == 1 or tpl.public:
         openness = _pick(rng, {"open": 0.72, "conditional": 0.23, "closed": 0.05})
     else:
         openness = _pick(rng, {"conditional": 0.35, "closed": 0.65})
