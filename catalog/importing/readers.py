@@ -96,7 +96,10 @@ def _jsonl_source(path: Path, transform) -> Source:
                     continue
                 except json.JSONDecodeError as exc:
                     yield Record(
-                        location, problems=[("json", f"broken JSON: {exc.msg} (column {exc.colno})")]
+                        location,
+                        problems=[
+                            ("json", f"broken JSON: {exc.msg.removesuffix(' at')} (column {exc.colno})")
+                        ],
                     )
                     continue
                 row, problems = transform(data)
