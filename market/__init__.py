@@ -14,6 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
 
     from catalog import init_app as init_catalog
+    from orders import init_app as init_orders
     from search import init_app as init_search
 
     from . import auth, i18n, security
@@ -40,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_error_handlers(app)
     init_search(app)
     init_catalog(app)
+    init_orders(app)
 
     from .api import bp as api_bp
     from .auth.api import bp as auth_api_bp

@@ -55,7 +55,9 @@ def serve(host: str, port: int, threads: int):
 
 
 def _register() -> None:
+    from audit.cli import register as register_audit
     from catalog.cli import register as register_catalog
+    from orders.cli import register as register_orders
     from search.cli import register as register_search
 
     from .auth.cli import users
@@ -63,6 +65,8 @@ def _register() -> None:
     cli.add_command(users)
     register_catalog(cli)
     register_search(cli)
+    register_audit(cli)
+    register_orders(cli)
 
 
 _register()

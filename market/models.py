@@ -8,6 +8,8 @@ import importlib
 MODEL_MODULES = (
     "catalog.models",
     "market.auth.models",
+    "audit.models",
+    "orders.models",
     "search.models",
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from catalog.schemas import DatasetInput, DatasetListArgs
 from catalog.vocab import OpenAttribute, ShareAttribute, UpdateFrequency
+from orders.openapi import orders_paths
 from search.base import SORTS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -92,6 +93,7 @@ def build_spec() -> dict:
                         "responses": {"200": _json({"type": "object"}), **_error_responses(401, 403, 404)}}},
             "/api/v1/departments": {"get": {"summary": "Departments", "responses": {"200": _json({
                 "type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}})}}},
+            **orders_paths(),
             "/healthz": {"get": {"summary": "Database and search index health", "responses": {
                 "200": _json({"type": "object"}), "503": _json({"type": "object"}, "degraded")}}},
         },

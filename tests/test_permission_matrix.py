@@ -25,6 +25,12 @@ def world(make_department, make_user, make_dataset):
         "retired": make_dataset("下架数据", department=own, status="retired", open_attribute="open"),
     }
     ids = {k: v.id for k, v in data.items()}
+    from orders.services import add_to_cart, submit_access_request
+
+    add_to_cart(users["requester"], data["closed"].id)
+    req, _created = submit_access_request(users["requester"], purpose="权限矩阵测试用途", period_days=30)
+    db.session.commit()
+    ids.update(request=req.id, line=req.lines[0].id)
     return {"users": users, "ids": ids, "own": own.code}
 
 
@@ -62,6 +68,29 @@ PAGES = [
     ("POST", "/api/v1/datasets", {"anonymous": 401, "officer_own": 201, "officer_other": 201, "operator": 201,
                                   "_": 403}),
     ("GET", "/api/v1/departments", {"_": 200}),
+    # orders: cart, checkout, requests (the requester's own, owned by officer_own's department), approvals
+    ("GET", "/cart", {"anonymous": 302, "requester": 200, "officer_own": 200, "officer_other": 200, "_": 403}),
+    ("GET", "/checkout", {"anonymous": 302, "requester": 200, "officer_own": 200, "officer_other": 200, "_": 403}),
+    ("GET", "/requests", {"anonymous": 302, "_": 200}),
+    ("GET", "/requests/{request}", {"anonymous": 302, "requester": 200, "officer_own": 200, "operator": 200,
+                                    "_": 404}),
+    ("GET", "/approvals", {"anonymous": 302, "officer_own": 200, "officer_other": 200, "operator": 200, "_": 403}),
+    ("POST", "/requests/{request}/lines/{line}/withdraw", {"anonymous": 302, "officer_other": 404, "public": 404,
+                                                           "_": 302}),
+    ("GET", "/api/v1/cart", {"anonymous": 401, "requester": 200, "officer_own": 200, "officer_other": 200,
+                             "_": 403}),
+    ("POST", "/api/v1/cart/items", {"anonymous": 401, "requester": 422, "officer_own": 422, "officer_other": 422,
+                                    "_": 403}),
+    ("GET", "/api/v1/requests/{request}", {"anonymous": 401, "requester": 200, "officer_own": 200,
+                                           "operator": 200, "_": 404}),
+    ("POST", "/api/v1/requests/{request}/lines/{line}/decision", {"anonymous": 401, "officer_own": 422,
+                                                                  "operator": 422, "officer_other": 404,
+                                                                  "_": 403}),
+    ("GET", "/api/v1/approvals", {"anonymous": 401, "officer_own": 200, "officer_other": 200, "operator": 200,
+                                  "_": 403}),
+    ("GET", "/api/v1/grants", {"anonymous": 401, "_": 200}),
+    ("GET", "/api/v1/routing-rules", {"anonymous": 401, "officer_own": 200, "officer_other": 200, "operator": 200,
+                                      "_": 403}),
     ("GET", "/api/v1/openapi.json", {"_": 200}),
     ("GET", "/healthz", {"_": 200}),
 ]

@@ -1,0 +1,65 @@
+"""Who may see a request, decide a line, and act as requester. Views, API and templates share these."""
+
+from __future__ import annotations
+
+from market.auth.models import Role
+
+from .state import OPEN_LINE_STATES, StepKind, StepState
+
+
+def _user(user):
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def can_shop(user) -> bool:
+    """Department staff have a cart; operators and the public do not request shared data."""
+    user = _user(user)
+    return user is not None and user.role in (Role.requester, Role.officer)
+
+
+def current_step(line):
+    """The step a line is waiting on (or asked more information at), or None."""
+    return next((s for s in line.steps if s.state in (StepState.waiting, StepState.info_requested)), None)
+
+
+def is_step_decider(step, user) -> bool:
+    user = _user(user)
+    if user is None or step is None:
+        return False
+    if step.kind == StepKind.owner:
+        return user.is_officer_of(step.department_id)
+    return user.is_operator
+
+
+def can_decide(line, user) -> bool:
+    """True when ``line`` waits for a decision ``user`` may take."""
+    step = current_step(line)
+    return step is not None and step.state == StepState.waiting and is_step_decider(step, user)
+
+
+def is_requester(request, user) -> bool:
+    user = _user(user)
+    return user is not None and request.requester_id == user.id
+
+
+def can_withdraw(line, user) -> bool:
+    return is_requester(line.request, user) and line.state in OPEN_LINE_STATES
+
+
+def can_answer(line, user) -> bool:
+    from .state import LineState
+
+    return is_requester(line.request, user) and line.state == LineState.info_requested
+
+
+def can_see_line(line, user) -> bool:
+    user = _user(user)
+    if user is None:
+        return False
+    if user.is_operator or line.request.requester_id == user.id:
+        return True
+    return user.is_officer_of(line.order.department_id)
+
+
+def can_view_request(request, user) -> bool:
+    return any(can_see_line(line, user) for line in request.lines)
