@@ -14,6 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
 
     from catalog import init_app as init_catalog
+    from opendata import init_app as init_opendata
     from orders import init_app as init_orders
     from search import init_app as init_search
 
@@ -41,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_error_handlers(app)
     init_search(app)
     init_catalog(app)
+    init_opendata(app)
     init_orders(app)
 
     from .api import bp as api_bp

@@ -57,6 +57,7 @@ def serve(host: str, port: int, threads: int):
 def _register() -> None:
     from audit.cli import register as register_audit
     from catalog.cli import register as register_catalog
+    from opendata.cli import register as register_opendata
     from orders.cli import register as register_orders
     from search.cli import register as register_search
 
@@ -64,6 +65,7 @@ def _register() -> None:
 
     cli.add_command(users)
     register_catalog(cli)
+    register_opendata(cli)
     register_search(cli)
     register_audit(cli)
     register_orders(cli)

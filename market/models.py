@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "audit.models",
     "orders.models",
     "search.models",
+    "opendata.models",
 )
 
 

@@ -93,6 +93,15 @@ PAGES = [
                                       "_": 403}),
     ("GET", "/api/v1/openapi.json", {"_": 200}),
     ("GET", "/healthz", {"_": 200}),
+    # open data (opendata/): CKAN API and DCAT export are open to all; closed entries never leak
+    ("GET", "/api/3/action/package_search?fq=level:2", {"_": 200}),
+    ("POST", "/api/3/action/package_list", {"_": 200}),
+    ("GET", "/api/3/action/organization_list", {"_": 200}),
+    ("GET", "/catalog.ttl", {"_": 200}),
+    ("GET", "/catalog.jsonld", {"_": 200}),
+    ("GET", "/datasets/{open}.ttl", {"_": 200}),
+    ("GET", "/datasets/{closed}.jsonld", {"_": 404}),
+    ("GET", "/datasets/{draft}.ttl", {"_": 404}),
 ]
 
 BODY = {"title": "新建目录", "summary": "摘要", "share_attribute": "conditional", "open_attribute": "closed",
