@@ -127,6 +127,11 @@ def dataset_code(source_id: str) -> str:
     return f"{slug or 'IMP'}-{_short_hash(source_id)}"
 
 
+def unnamed_publisher(region: str) -> str:
+    """The stand-in department for rows of ``region`` that name no provider."""
+    return f"{region}（未注明数源部门）"
+
+
 def department_code(name: str) -> str:
     return f"P-{_short_hash(name)}"
 
@@ -237,19 +242,26 @@ def normalise_row(raw: object, location: str) -> tuple[Entry | None, list[Proble
     if not isinstance(raw, dict):
         return None, [Problem(location, "row", f"must be a JSON object, not {_kind(raw)}")]
     c = _Checker(raw, location)
+    region = c.text("region")
+    publisher = c.text("publisher", required=region is None)
+    if publisher is None and region is not None:
+        # Some portals omit the provider on part of their rows (e.g. 100 Suqian rows in the Jiangsu
+        # file). The portal's region is known, so the entry goes to a clearly marked stand-in
+        # department of that region instead of being refused.
+        publisher = unnamed_publisher(region)
     entry = Entry(
         location=location,
         source_id=c.text("id", required=True) or "",
         title=c.text("title", required=True) or "",
         summary=c.text("description") or "",
-        publisher=c.text("publisher", required=True) or "",
+        publisher=publisher or "",
         category=c.text("category"),
         tags=c.names("tags", TAG_MAX),
         formats=c.names("formats", FORMAT_MAX, upper=True),
         items=c.names("fields", FIELD_MAX, truncate=True),
         update_frequency_text=c.text("update_frequency"),
         open_condition_text=c.text("open_condition"),
-        region=c.text("region"),
+        region=region,
         url=c.text("url"),
         published=c.day("published"),
         updated=c.day("updated"),

@@ -182,7 +182,7 @@ def test_every_bad_row_is_listed_with_its_field(run, tmp_path):
             {**good, "id": "a", "title": None},
             {**good, "id": "b", "tags": "学校,教育"},
             {**good, "id": "c", "title": "长" * 301},
-            {**good, "id": "d", "publisher": "", "record_count": "many"},
+            {**good, "id": "d", "publisher": "", "region": None, "record_count": "many"},
             good,
             {**good, "title": "同一个编号"},
             "[1, 2]",
@@ -394,3 +394,17 @@ def test_imported_open_entries_are_found_by_search(run, client):
 )
 def test_dates_are_parsed_leniently(text, expected):
     assert parse_date(text) == expected
+
+
+def test_missing_publisher_falls_back_to_the_portal_region(run, tmp_path):
+    from catalog.models import Dataset, Department
+    from market.db import db
+    from sqlalchemy import select
+
+    good, *_ = jsonl_rows()
+    path = write_jsonl(tmp_path / "nopub.jsonl", [{**good, "id": "np-1", "publisher": None}])
+    result = run(path)
+    assert result.exit_code == 0, result.stderr
+    ds = db.session.scalar(select(Dataset).where(Dataset.source_id == "np-1"))
+    assert ds.department.name == "江苏省无锡市（未注明数源部门）"
+    assert db.session.scalar(select(Department).where(Department.name == "无锡市教育局")) is None
