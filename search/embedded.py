@@ -13,8 +13,11 @@ Storage, locking and multi-process behaviour live in ``search.embedded_store``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import multiprocessing as mp
+import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,6 +35,7 @@ from .embedded_schema import (
     TEXT_FIELDS,
     build_schema,
     title_key,
+    to_fields,
     to_tantivy,
 )
 from .embedded_store import IndexStore, IndexUnavailable
@@ -63,11 +67,35 @@ def _no_synonyms() -> Mapping[str, Sequence[str]]:
     return {}
 
 
+PARALLEL_MIN = 4000  # below this, starting worker processes costs more than it saves
+
+
+def _analysed(documents, size_hint: int | None = None):
+    """Yield ``(doc_id, tantivy.Document)`` for ``documents``.
+
+    Text analysis (segmentation, pinyin) is most of the cost of bulk indexing, so large batches
+    are analysed in worker processes, one per core. Forking is only safe when this process runs no
+    other threads (the CLI: import, seed, reindex); a threaded web server analyses in-process.
+    """
+    cores = os.cpu_count() or 1
+    big = size_hint is None or size_hint >= PARALLEL_MIN
+    if cores > 1 and big and threading.active_count() == 1 and "fork" in mp.get_all_start_methods():
+        # batches are drawn here, in the calling thread: the source may need the app context
+        with mp.get_context("fork").Pool(cores) as pool:
+            source = iter(documents)
+            while batch := list(itertools.islice(source, 2048)):
+                for fields in pool.imap(to_fields, batch, chunksize=128):
+                    yield fields["id"], tantivy.Document(**fields)
+        return
+    for doc in documents:
+        yield int(doc["id"]), to_tantivy(doc)
+
+
 def _apply(writer: tantivy.IndexWriter, kind: str, payload: list) -> None:
     if kind == "index":
-        for doc in payload:
-            writer.delete_documents_by_term("id", int(doc["id"]))
-            writer.add_document(to_tantivy(doc))
+        for doc_id, document in _analysed(payload, len(payload)):
+            writer.delete_documents_by_term("id", doc_id)
+            writer.add_document(document)
     elif kind == "delete":
         for doc_id in payload:
             writer.delete_documents_by_term("id", int(doc_id))
@@ -98,8 +126,8 @@ class EmbeddedBackend:
         """Build a fresh generation from ``documents`` and swap it in atomically."""
         def fill(writer: tantivy.IndexWriter) -> int:
             n = 0
-            for doc in documents:
-                writer.add_document(to_tantivy(doc))
+            for _doc_id, document in _analysed(documents):
+                writer.add_document(document)
                 n += 1
             return n
 

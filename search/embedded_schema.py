@@ -73,6 +73,11 @@ def quality(doc: dict) -> float:
 
 def to_tantivy(doc: dict) -> tantivy.Document:
     """The tantivy document for one search document."""
+    return tantivy.Document(**to_fields(doc))
+
+
+def to_fields(doc: dict) -> dict:
+    """The analysed field values of one search document (plain data: can cross processes)."""
     title, summary = doc.get("title", ""), doc.get("summary", "") or ""
     q = quality(doc)
     fields = {
@@ -103,4 +108,4 @@ def to_tantivy(doc: dict) -> tantivy.Document:
             fields[filter_field] = values
             if agg_field != filter_field:
                 fields[agg_field] = [f"{v}{LABEL_SEP}{doc.get(facet + '_name', '') or v}" for v in values]
-    return tantivy.Document(**fields)
+    return fields

@@ -7,12 +7,12 @@ import logging
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from catalog.models import DataItem, Dataset
 from market.db import db
 
-from .adapters import dataset_document
+from .adapters import load_dataset_documents
 from .base import SearchBackend, SearchPage, SearchQuery
 from .sql import SqlBackend
 
@@ -56,19 +56,18 @@ def reset_search_state() -> None:
         clear()
 
 
-def iter_documents(batch: int = 1000):
+BATCH = 1000
+
+
+def iter_documents(batch: int = BATCH):
     """All datasets as documents, in id order, batch by batch (bounded memory)."""
     last = 0
     while True:
-        rows = db.session.scalars(
-            select(Dataset).where(Dataset.id > last).order_by(Dataset.id).limit(batch)
-            .options(selectinload(Dataset.items))).all()
-        if not rows:
+        ids = list(db.session.scalars(select(Dataset.id).where(Dataset.id > last).order_by(Dataset.id).limit(batch)))
+        if not ids:
             return
-        for ds in rows:
-            yield dataset_document(ds)
-        last = rows[-1].id
-        db.session.expunge_all()
+        yield from load_dataset_documents(db.session, ids)
+        last = ids[-1]
 
 
 def index_datasets(ids: list[int], session: Session | None = None) -> None:
@@ -77,12 +76,15 @@ def index_datasets(ids: list[int], session: Session | None = None) -> None:
         return
     backend = get_backend()
     session = session or db.session
-    rows = session.scalars(select(Dataset).where(Dataset.id.in_(ids)).options(selectinload(Dataset.items))).all()
-    docs = [dataset_document(d) for d in rows]
-    backend.index(docs)
-    gone = set(ids) - {d["id"] for d in docs}
-    if gone:
-        backend.delete(sorted(gone))
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), BATCH * 20):
+        chunk = ids[start:start + BATCH * 20]
+        docs = [doc for n in range(0, len(chunk), BATCH)
+                for doc in load_dataset_documents(session, chunk[n:n + BATCH])]
+        backend.index(docs)
+        gone = set(chunk) - {d["id"] for d in docs}
+        if gone:
+            backend.delete(sorted(gone))
 
 
 # --- index updates after commit (the Warehouse pattern) -------------------------------------------

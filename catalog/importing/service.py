@@ -15,7 +15,6 @@ from .rows import Problem, normalise_row
 from .writer import CatalogWriter
 
 log = logging.getLogger(__name__)
-INDEX_BATCH = 1000
 PROGRESS_STEP = 500
 
 
@@ -123,11 +122,8 @@ def index_imported(report: ImportReport) -> None:
     if isinstance(get_backend(), SqlBackend) or not report.dataset_ids:
         return  # the database backend reads the catalog tables directly: nothing to send
     started = time.perf_counter()
-    ids = sorted(report.dataset_ids)
     try:
-        for i in range(0, len(ids), INDEX_BATCH):
-            index_datasets(ids[i : i + INDEX_BATCH])
-            db.session.expunge_all()  # bounded memory on large imports
+        index_datasets(sorted(report.dataset_ids))  # reads rows with Core in bounded batches
     except Exception as exc:  # any failure: the data is committed and `market reindex` rebuilds
         log.exception("index update after import failed")
         report.index_error = f"{type(exc).__name__}: {exc}"
