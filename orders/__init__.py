@@ -11,3 +11,21 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views_bp)
     app.register_blueprint(api_bp)
+
+    @app.context_processor
+    def _cart_count():
+        def cart_count() -> int:
+            """Entries in the signed-in user's cart, for the header badge (one query, only if shown)."""
+            from flask_login import current_user
+            from sqlalchemy import func, select
+
+            from market.db import db
+
+            from .models import Cart, CartItem
+
+            if not getattr(current_user, "is_authenticated", False):
+                return 0
+            return db.session.scalar(select(func.count()).select_from(CartItem).join(Cart)
+                                     .where(Cart.user_id == current_user.id)) or 0
+
+        return {"cart_count": cart_count}

@@ -35,5 +35,18 @@ def expire_cmd():
     click.echo(f"{n} grants expired.")
 
 
+@orders.command("remind")
+@with_appcontext
+def remind_cmd():
+    """Send due-time reminders and escalate overdue approval steps (run periodically)."""
+    from market.db import db
+
+    from .reminders import run_reminders
+
+    run = run_reminders()
+    db.session.commit()
+    click.echo(f"{len(run.reminded)} reminders, {len(run.escalated)} escalations.")
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(orders)

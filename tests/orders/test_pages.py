@@ -88,3 +88,15 @@ def test_officer_decides_from_the_page_and_batch_rejects_need_a_reason(client, l
     html = resp.get_data(as_text=True)
     assert "已处理 1 条" in html and f"明细 {ids[0]} 未处理" in html
     assert "没有等待您审批的申请" in client.get("/approvals").get_data(as_text=True)
+
+
+def test_product_page_add_to_cart_and_header_count(client, login, shop):
+    d = shop["data"]
+    login(shop["users"]["requester"])
+    page = client.get(f"/datasets/{d['conditional2'].id}").get_data(as_text=True)
+    assert 'action="/cart/items"' in page and f'name="dataset_id" value="{d["conditional2"].id}"' in page
+    assert 'class="count"' in page and ">0</span>" in page
+    client.post("/cart/items", data={"csrf_token": _form_token(page), "dataset_id": d["conditional2"].id})
+    assert ">1</span>" in client.get("/cart").get_data(as_text=True)
+    refused = client.get(f"/datasets/{d['none'].id}").get_data(as_text=True)
+    assert 'action="/cart/items"' not in refused and "不予共享" in refused

@@ -1,0 +1,53 @@
+"""Reminders and escalation fire at the right (simulated) times, once each."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from audit.models import AuditEvent
+from market.cli import cli
+from market.db import db
+from orders import services
+from orders.deadlines import due_at, remind_at
+from orders.queries import overdue_steps
+from orders.reminders import run_reminders
+
+
+def _waiting_step(shop):
+    u = shop["users"]
+    services.add_to_cart(u["requester"], shop["data"]["conditional2"].id)
+    req, _ = services.submit_access_request(u["requester"], purpose="用于资格核验", period_days=30)
+    db.session.commit()
+    return req.lines[0].steps[0]
+
+
+def test_reminder_one_working_day_before_and_escalation_after_the_due_time(app, shop, runner):
+    step = _waiting_step(shop)
+    step_id, due = step.id, step.due_at
+    assert due == due_at(step.started_at, 5)  # owner step: 5 working days
+    remind = remind_at(due)
+    assert run_reminders(remind - timedelta(hours=1)) == ([], [])  # too early
+    assert run_reminders(remind) == ([step_id], [])
+    assert run_reminders(remind + timedelta(hours=1)) == ([], [])  # once only
+    assert overdue_steps(due - timedelta(minutes=1)) == []
+    assert run_reminders(due) == ([], [step_id])
+    assert [s.id for s in overdue_steps(due)] == [step_id]
+    assert run_reminders(due + timedelta(days=1)) == ([], [])
+    db.session.commit()
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "approval_step",
+                                                                 AuditEvent.object_id == str(step_id))).all()
+    assert actions.count("approval_step.reminded") == 1 and actions.count("approval_step.escalated") == 1
+    out = runner.invoke(cli, ["orders", "remind"])
+    assert out.exit_code == 0 and "0 reminders, 0 escalations" in out.output
+
+
+def test_decided_steps_are_neither_reminded_nor_escalated(client, shop, as_user):
+    step = _waiting_step(shop)
+    step_id, due = step.id, step.due_at
+    resp = client.post(f"/api/v1/requests/{step.line.request_id}/lines/{step.line_id}/decision",
+                       json={"decision": "approve"}, headers=as_user(shop["users"]["officer"]))
+    assert resp.status_code == 200
+    assert run_reminders(due + timedelta(days=1)) == ([], [])
+    assert step_id not in [s["id"] for s in client.get(
+        "/api/v1/approvals/overdue", headers=as_user(shop["users"]["operator"])).get_json()["items"]]
+    assert client.get("/api/v1/approvals/overdue", headers=as_user(shop["users"]["officer"])).status_code == 403
