@@ -210,3 +210,33 @@ def test_openapi_documents_the_orders_endpoints(client):
         assert path in paths, path
     body = paths["/api/v1/requests"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert set(body["required"]) == {"purpose", "period_days"}
+
+
+def test_grants_expire_after_their_period_and_can_be_revoked(client, checkout, shop, as_user):
+    from datetime import timedelta
+
+    from market.errors import ValidationFailed
+    from orders.decisions import expire_grants, revoke_grant
+    from orders.models import Grant
+
+    req = checkout("unconditional", "level4")
+    grant = db.session.get(Grant, req["lines"][0]["grant_id"])
+    assert expire_grants(grant.expires_at - timedelta(seconds=1)) == 0
+    assert expire_grants(grant.expires_at) == 1
+    db.session.commit()
+    rq = as_user(shop["users"]["requester"])
+    states = {g["id"]: g["state"] for g in client.get("/api/v1/grants", headers=rq).get_json()["items"]}
+    assert states[grant.id] == "expired"
+    off = as_user(shop["users"]["officer_other"])
+    line4 = req["lines"][1]
+    assert _decide(client, off, req, line4, decision="approve").status_code == 200
+    assert _decide(client, as_user(shop["users"]["operator"]), req, line4, decision="approve").status_code == 200
+    g4 = db.session.get(Grant, client.get(f"/api/v1/requests/{req['id']}", headers=rq)
+                        .get_json()["lines"][1]["grant_id"])
+    assert "download" not in g4.delivery_modes
+    with pytest.raises(ValidationFailed):
+        revoke_grant(g4, actor=shop["users"]["operator"], reason="")
+    revoke_grant(g4, actor=shop["users"]["operator"], reason="部门职能调整")
+    db.session.commit()
+    states = {g["id"]: g["state"] for g in client.get("/api/v1/grants", headers=rq).get_json()["items"]}
+    assert states[g4.id] == "revoked"
