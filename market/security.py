@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, request
+from werkzeug.routing import IntegerConverter
 
 from .auth import bearer_token
 
+MAX_ID = 2**31 - 1  # the tables' integer keys: ids beyond it cannot exist and overflow PostgreSQL's int4
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 # ckan_api.action: CKAN's Action API is read-only and ignores cookie sessions (opendata/ckan_api.py),
@@ -13,15 +15,36 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 CSRF_EXEMPT_ENDPOINTS = {"auth_api.token", "ckan_api.action"}
 
 
+def _digits_up_to(limit: int) -> str:
+    """A regex for the decimal numbers 0..limit (e.g. 2147483647), so larger ids match no route at all."""
+    text = str(limit)
+    alternatives = [rf"\d{{1,{len(text) - 1}}}", text]
+    for i, ch in enumerate(text):
+        if ch != "0":
+            alternatives.append(rf"{text[:i]}[0-{int(ch) - 1}]\d{{{len(text) - i - 1}}}")
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` within the 32-bit integer keys of the tables: a larger id is a 404, not a driver overflow
+    (SQLite: OverflowError past 2**63; PostgreSQL: "integer out of range" past 2**31) answered as 500."""
+
+    regex = _digits_up_to(MAX_ID)
+
+
 def init_app(app: Flask) -> None:
+    # before any blueprint registers its rules: each rule binds its converters when it is added
+    app.url_map.converters["int"] = DatabaseIdConverter
+
     @app.before_request
     def csrf_guard():
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return
         if request.endpoint in CSRF_EXEMPT_ENDPOINTS:
             return
-        if bearer_token() is not None and "Cookie" not in request.headers:
-            return  # Bearer-authenticated API calls carry no ambient credentials
+        if "Cookie" not in request.headers and (bearer_token() is not None or request.path.startswith("/api/")):
+            # no ambient credentials, nothing to forge: bearer or anonymous API calls get their own 401/403
+            return
         current_app.extensions["market.csrf"].protect()
 
     @app.after_request

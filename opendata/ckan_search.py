@@ -22,10 +22,13 @@ from search.base import SearchPage, SearchQuery
 from search.service import search_datasets
 from search.sql import SqlBackend, _facet_condition
 
-from .ckan_params import CkanError, as_int, as_list
+from .ckan_params import CkanError, as_int, as_list, invalid
 from .packages import package_dict
 
 MAX_ROWS = 1000
+# the search engine allocates a buffer of start+rows hits: an unbounded start lets one request exhaust memory
+# (the embedded engine aborted the whole process at start=2**31) or overflow the database's OFFSET
+MAX_START = 1_000_000
 MAX_FACET_VALUES = 1000  # what facet.limit=-1 ("no limit") means here
 LICENSE_PREFIX = "market-"
 # CKAN field name -> our facet (search.base.FACETS)
@@ -160,6 +163,8 @@ def package_search(params: dict, user) -> dict:
         q = ""
     rows = as_int(params, "rows", 10, maximum=MAX_ROWS)
     start = as_int(params, "start", 0)
+    if start > MAX_START:
+        raise invalid("start", f"must be {MAX_START} or less; narrow the search (q, fq) instead of paging deeper")
     facet_fields = as_list(params, "facet.field")
     unknown = [f for f in facet_fields if f not in FIELDS]
     if unknown:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, pre_load, validate
 
+from market.security import MAX_ID
+
 from .permissions import can_decide, can_see_line
 from .state import aggregate_state
 
@@ -14,7 +16,7 @@ def _strip(data):
 
 
 class CartItemInput(Schema):
-    dataset_id = fields.Integer(required=True, strict=False)
+    dataset_id = fields.Integer(required=True, strict=False, validate=validate.Range(1, MAX_ID))
     fields = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=None, allow_none=True,
                          validate=validate.Length(max=300))
 
@@ -25,7 +27,8 @@ class CheckoutInput(Schema):
     legal_basis = fields.String(load_default="", validate=validate.Length(max=2000))
     period_days = fields.Integer(required=True, strict=False, validate=validate.Range(1, 3660,
                                  error="使用期限为 {min}–{max} 天 (days)."))
-    cart_version = fields.Integer(load_default=None, allow_none=True, strict=False)
+    cart_version = fields.Integer(load_default=None, allow_none=True, strict=False,
+                                  validate=validate.Range(0, MAX_ID))
 
     @pre_load
     def strip(self, data, **kwargs):
@@ -45,7 +48,8 @@ class DecisionInput(Schema):
 class BatchDecisionInput(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
     comment = fields.String(load_default="", validate=validate.Length(max=2000))
-    line_ids = fields.List(fields.Integer(strict=False), required=True, validate=validate.Length(1, 200))
+    line_ids = fields.List(fields.Integer(strict=False, validate=validate.Range(1, MAX_ID)), required=True,
+                           validate=validate.Length(1, 200))
 
 
 class CommentInput(Schema):

@@ -12,6 +12,7 @@ from market.auth import login_required, require_roles
 from market.auth.models import Role
 from market.db import db
 from market.errors import MarketError, NotFound
+from market.security import MAX_ID
 
 from . import decisions, queries, services
 from .models import AccessRequest, RequestLine
@@ -42,7 +43,7 @@ def add_item():
     """Add to the cart from the product page, the grid or the cart (to change the chosen items)."""
     dataset_id = request.form.get("dataset_id", "")
     fields = request.form.getlist("fields") if request.form.get("choose_fields") else None
-    if not dataset_id.isdigit():
+    if not dataset_id.isdigit() or int(dataset_id) > MAX_ID:
         flash(_("请选择要加入数据篮的数据。"), "error")
         return redirect(_back(url_for("orders.cart")))
     try:
@@ -181,7 +182,7 @@ def inbox():
 @bp.post("/approvals/batch")
 @approver_required
 def inbox_batch():
-    ids = [int(i) for i in request.form.getlist("line_ids") if i.isdigit()][:200]
+    ids = [int(i) for i in request.form.getlist("line_ids") if i.isdigit() and int(i) <= MAX_ID][:200]
     if not ids:
         flash(_("请先勾选要处理的申请。"), "error")
         return redirect(url_for("orders.inbox"))
