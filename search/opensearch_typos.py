@@ -14,7 +14,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from . import analysis
-from .typos import edit_distance
+from .typos import closest_by_pinyin, edit_distance, pinyin_target
 
 if TYPE_CHECKING:
     from .opensearch import OpenSearchBackend
@@ -32,21 +32,13 @@ def _titles(backend: OpenSearchBackend, query: dict) -> list[str]:
 
 
 def _by_pinyin(backend: OpenSearchBackend, word: str) -> str | None:
-    key = word if analysis.is_latin(word) else analysis.pinyin_key(word)
-    if not key:
+    target = pinyin_target(word)
+    if target is None:
         return None
-    distance = 0 if not analysis.is_latin(word) else (1 if len(key) <= 6 else 2)
+    key, distance = target
     query = ({"term": {"title_pinyin": key}} if distance == 0
              else {"fuzzy": {"title_pinyin": {"value": key, "fuzziness": distance, "transpositions": True}}})
-    best: tuple[int, str] | None = None
-    for title in _titles(backend, query):
-        for w in dict.fromkeys(analysis.index_tokens(title)):
-            if w == word or analysis.is_latin(w):
-                continue
-            d = edit_distance(analysis.pinyin_key(w), key)
-            if d <= distance and (best is None or d < best[0]):
-                best = (d, w)
-    return best[1] if best else None
+    return closest_by_pinyin(_titles(backend, query), word, key, distance)
 
 
 def _by_edit(backend: OpenSearchBackend, word: str) -> str | None:

@@ -52,15 +52,19 @@ def _titles(searcher: tantivy.Searcher, query: Query) -> list[str]:
     return [json.loads(searcher.doc(a).get_first("payload"))["t"] for _, a in hits]
 
 
-def _by_pinyin(backend: EmbeddedBackend, searcher, word: str) -> str | None:
+def pinyin_target(word: str) -> tuple[str, int] | None:
+    """The pinyin key to look for and the edit distance allowed: a Chinese word must sound the same
+    (distance 0), a pinyin word may have one or two typos."""
     key = word if analysis.is_latin(word) else analysis.pinyin_key(word)
     if not key:
         return None
-    distance = 0 if not analysis.is_latin(word) else (1 if len(key) <= 6 else 2)
-    query = (Query.term_query(backend.schema, "title_pinyin", key) if distance == 0
-             else Query.fuzzy_term_query(backend.schema, "title_pinyin", key, distance))
+    return key, 0 if not analysis.is_latin(word) else (1 if len(key) <= 6 else 2)
+
+
+def closest_by_pinyin(titles: list[str], word: str, key: str, distance: int) -> str | None:
+    """The Chinese word of ``titles`` whose pinyin is nearest ``key`` (within ``distance``)."""
     best: tuple[int, str] | None = None
-    for title in _titles(searcher, query):
+    for title in titles:
         for w in dict.fromkeys(analysis.index_tokens(title)):
             if w == word or analysis.is_latin(w):
                 continue
@@ -68,6 +72,16 @@ def _by_pinyin(backend: EmbeddedBackend, searcher, word: str) -> str | None:
             if d <= distance and (best is None or d < best[0]):
                 best = (d, w)
     return best[1] if best else None
+
+
+def _by_pinyin(backend: EmbeddedBackend, searcher, word: str) -> str | None:
+    target = pinyin_target(word)
+    if target is None:
+        return None
+    key, distance = target
+    query = (Query.term_query(backend.schema, "title_pinyin", key) if distance == 0
+             else Query.fuzzy_term_query(backend.schema, "title_pinyin", key, distance))
+    return closest_by_pinyin(_titles(searcher, query), word, key, distance)
 
 
 def _by_edit(backend: EmbeddedBackend, searcher, word: str) -> str | None:
