@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_login import LoginManager, current_user
 
-from market.db import db
 from market.errors import Forbidden, Unauthorized
 
 from .models import Role, User
@@ -22,8 +21,12 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        # a cookie session counts only while its server-side token exists (logout deletes it)
+        from .services import user_for_token
+
+        sid = session.get("sid")
+        user = user_for_token(sid) if isinstance(sid, str) and sid else None
+        return user if user is not None and str(user.id) == user_id else None
 
     @login_manager.request_loader
     def _from_bearer(req) -> User | None:

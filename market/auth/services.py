@@ -117,6 +117,11 @@ def issue_token(user: User) -> str:
     return token
 
 
+def revoke_token(token: str) -> None:
+    """Delete a token; logout uses it to end the server-side half of a cookie session."""
+    db.session.execute(delete(ApiToken).where(ApiToken.token_hash == _digest(token)))
+
+
 def user_for_token(token: str) -> User | None:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is None or row.expires_at < utcnow() or not row.user.active:

@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from market.db import db
 from market.errors import TooManyRequests
 
-from .services import authenticate
+from .services import authenticate, issue_token, revoke_token
 
 bp = Blueprint("auth", __name__)
 
@@ -51,6 +51,9 @@ def login():
     session.clear()  # no session fixation: a fresh session after login
     if lang:
         session["lang"] = lang
+    # the signed cookie alone cannot be revoked: it also carries a server-side token that logout deletes,
+    # so a copy of the cookie taken before logout stops working (see market.auth user_loader)
+    session["sid"] = issue_token(user)
     login_user(user)
     db.session.commit()
     flash(_("欢迎，%(name)s", name=user.display_name), "success")
@@ -59,6 +62,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if sid := session.get("sid"):
+        revoke_token(sid)
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("您已退出登录。"), "info")

@@ -37,3 +37,20 @@ def test_password_policy_refuses_weak_passwords(app, password, why):
         create_user("weakling", password, "public")
     assert why in exc.value.fields["password"][0]
 
+
+
+def test_a_copy_of_the_session_cookie_dies_at_logout(client, login, make_user):
+    login(make_user("requester"))
+    copied = client.get_cookie("session").value  # what a thief (or a shared computer) keeps
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    client.set_cookie("session", copied)
+    resp = client.get("/cart")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+    assert client.get("/api/v1/cart").status_code == 401
+
+
+def test_logging_in_again_after_logout_works(client, login, make_user):
+    user = login(make_user("requester"))
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    login(user)
+    assert client.get("/cart").status_code == 200
