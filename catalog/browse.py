@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from market.db import db
 from search.base import SearchPage, SearchQuery
 from search.service import search_datasets
-
-from market.db import db
 
 from .models import Category, Dataset, Department
 from .permissions import visibility

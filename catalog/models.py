@@ -196,5 +196,5 @@ class AppendOnlyError(Exception):
 
 @event.listens_for(DatasetChange, "before_update")
 @event.listens_for(DatasetChange, "before_delete")
-def _refuse_history_rewrite(mapper, connection, target):  # noqa: ARG001
+def _refuse_history_rewrite(mapper, connection, target):
     raise AppendOnlyError("the change history of a catalog entry is append-only")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from market.validation_messages import LocalizedSchema
@@ -70,15 +71,14 @@ class DatasetInput(LocalizedSchema):
         errors = {}
         modes = {m.value for m in data.get("delivery_modes", [])}
         if data.get("level") == 4 and "download" in modes:
-            errors["delivery_modes"] = ["四级（高度敏感）数据不能批量下载，只能授权查询或接口调用 "
-                                        "(level 4 data is never delivered by bulk download)"]
+            errors["delivery_modes"] = [_("四级（高度敏感）数据不能批量下载，只能授权查询或接口调用")]
         if data.get("share_attribute") == ShareAttribute.none and data.get("open_attribute") not in (
                 None, OpenAttribute.closed):
-            errors["open_attribute"] = ["不予共享的数据不能对社会开放 (data not shared cannot be open)"]
+            errors["open_attribute"] = [_("不予共享的数据不能对社会开放")]
         names = [i["name"] for i in data.get("items", [])]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            errors["items"] = [f"信息项名称重复 (duplicate data item): {', '.join(dupes)}"]
+            errors["items"] = [_("信息项名称重复：%(names)s", names="、".join(dupes))]
         if errors:
             raise ValidationError(errors)
 

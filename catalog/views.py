@@ -217,7 +217,7 @@ def publish(dataset_id: int):
     ds = _dataset_or_404(dataset_id)
     try:
         services.publish_dataset(ds, actor=current_user)
-    except (MarketError,) as exc:
+    except MarketError as exc:
         if isinstance(exc, Forbidden):
             raise
         db.session.rollback()

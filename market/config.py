@@ -62,7 +62,7 @@ class Settings:
     stripe_webhook_secret: str = field(metadata={"env": "MARKET_STRIPE_WEBHOOK_SECRET", "doc": "Stripe webhook signing secret"})
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Read and validate every ``MARKET_*`` variable; raise ConfigError naming the first bad one."""
         env = dict(os.environ if env is None else env)
         data_dir = Path(env.get("MARKET_DATA_DIR") or "./instance").resolve()

@@ -30,7 +30,7 @@ def search_datasets(query: SearchQuery) -> SearchPage:
     if not isinstance(backend, SqlBackend):
         try:
             return backend.query(query)
-        except Exception:  # noqa: BLE001 - any index failure must not take the shop down
+        except Exception:
             log.exception("search backend %s failed; falling back to the database", backend.name)
     page = SqlBackend().query(query)
     if not isinstance(backend, SqlBackend):
@@ -41,7 +41,7 @@ def search_datasets(query: SearchQuery) -> SearchPage:
 def suggest_titles(prefix: str, limit: int = 8) -> list[str]:
     try:
         return get_backend().suggest(prefix, limit)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("suggest failed")
         return SqlBackend().suggest(prefix, limit)
 
@@ -96,7 +96,7 @@ def _pending(session: Session) -> set[int]:
 
 
 @event.listens_for(Session, "after_flush")
-def _collect(session: Session, flush_context) -> None:  # noqa: ARG001
+def _collect(session: Session, flush_context) -> None:
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, Dataset) and obj.id is not None:
             _pending(session).add(obj.id)
@@ -116,7 +116,7 @@ def _flush_to_index(session: Session) -> None:
     try:
         with Session(bind=db.engine) as fresh:
             index_datasets(sorted(ids), session=fresh)
-    except Exception:  # noqa: BLE001 - the data is safe in the database; `market reindex` repairs
+    except Exception:
         log.exception("index update failed for %d datasets; run `market reindex`", len(ids))
 
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import aliased
 from catalog.models import Category, DataItem, Dataset, DatasetFormat, DatasetTag, Department
 from market.db import db
 
-from .highlight import highlight as _highlight
 from .base import FACETS, FacetValue, Hit, SearchPage, SearchQuery
+from .highlight import highlight as _highlight
 
 MAX_TERMS = 8
 

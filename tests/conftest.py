@@ -98,7 +98,7 @@ def runner(app):
 def make_department(app):
     from catalog.models import Department
 
-    def make(code: str | None = None, name: str | None = None) -> "Department":
+    def make(code: str | None = None, name: str | None = None) -> Department:
         n = next(_seq)
         dept = Department(code=code or f"D{n:03d}", name=name or f"测试部门{n}")
         db.session.add(dept)
@@ -112,7 +112,7 @@ def make_department(app):
 def make_category(app):
     from catalog.models import Category
 
-    def make(code: str | None = None, name: str | None = None, library: str = "theme") -> "Category":
+    def make(code: str | None = None, name: str | None = None, library: str = "theme") -> Category:
         n = next(_seq)
         cat = Category(code=code or f"cat{n}", name=name or f"分类{n}", library=library)
         db.session.add(cat)
@@ -127,7 +127,7 @@ def make_user(app, make_department):
     from market.auth.services import create_user
 
     def make(role: str = "requester", *, username: str | None = None, department=None,
-             password: str = "passw0rd!") -> "object":
+             password: str = "passw0rd!") -> object:
         if department is None and role in ("requester", "officer"):
             department = make_department()
         user = create_user(username or f"{role}{next(_seq)}", password, role,

@@ -3,7 +3,6 @@
 from alembic import context
 
 from market.db import db
-
 from market.models import import_all_models
 
 import_all_models()

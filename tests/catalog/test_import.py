@@ -397,9 +397,10 @@ def test_dates_are_parsed_leniently(text, expected):
 
 
 def test_missing_publisher_falls_back_to_the_portal_region(run, tmp_path):
+    from sqlalchemy import select
+
     from catalog.models import Dataset, Department
     from market.db import db
-    from sqlalchemy import select
 
     good, *_ = jsonl_rows()
     path = write_jsonl(tmp_path / "nopub.jsonl", [{**good, "id": "np-1", "publisher": None}])

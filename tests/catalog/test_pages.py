@@ -25,7 +25,7 @@ def get(client, url: str, status: int = 200) -> str:
 def facet_count(html: str, name: str, value: str) -> int | None:
     """The count shown next to a facet checkbox, or None when the value is not offered."""
     m = re.search(rf'name="{name}" value="{re.escape(value)}"[^>]*>\s*<label[^>]*>.*?<span class="count">(\d+)</span>',
-                  html, re.S)
+                  html, re.DOTALL)
     return int(m.group(1)) if m else None
 
 
@@ -43,7 +43,7 @@ def link(html: str, rel: str) -> str:
 
 def card_titles(html: str) -> list[str]:
     return [re.sub(r"</?mark>", "", unescape(t)) for t in
-            re.findall(r'<h3 class="card-title">\s*<a href="[^"]+">(.*?)</a>', html, re.S)]
+            re.findall(r'<h3 class="card-title">\s*<a href="[^"]+">(.*?)</a>', html, re.DOTALL)]
 
 
 # --- home ---------------------------------------------------------------------------------------
@@ -159,9 +159,9 @@ def test_product_page_shows_items_and_masks_sensitive_sample_values(client, make
                       update_frequency="daily", update_frequency_text="每日更新", tags=("户籍",))
     html = get(client, f"/datasets/{ds.id}")
     assert ds.code in html and "测试摘要" in html
-    row = re.search(r'<tr class="is-sensitive">\s*<th scope="row">公民身份号码</th>(.*?)</tr>', html, re.S)
+    row = re.search(r'<tr class="is-sensitive">\s*<th scope="row">公民身份号码</th>(.*?)</tr>', html, re.DOTALL)
     assert row and '<span class="badge sensitive">敏感</span>' in row.group(1)
-    assert re.search(r'<th scope="row">姓名</th>(?:(?!</tr>).)*<span class="muted">否</span>', html, re.S)
+    assert re.search(r'<th scope="row">姓名</th>(?:(?!</tr>).)*<span class="muted">否</span>', html, re.DOTALL)
     assert "张三" in html
     assert "320201199001011234" not in html
     assert '<td class="masked">****</td>' in html
@@ -260,7 +260,8 @@ def test_retire_through_the_page_records_the_reason_in_history(client, login, ma
 def test_history_shows_field_changes_old_to_new(client, login, make_department, make_category, make_user,
                                                 make_dataset):
     own = make_department()
-    old_cat, new_cat = make_category("c-old", "旧分类"), make_category("c-new", "新分类")
+    old_cat = make_category("c-old", "旧分类")
+    make_category("c-new", "新分类")
     officer = make_user("officer", department=own)
     ds = make_dataset("人口基本信息", department=own, category=old_cat)
     login(officer)
@@ -272,9 +273,9 @@ def test_history_shows_field_changes_old_to_new(client, login, make_department, 
     assert client.post(f"/datasets/{ds.id}/edit", data=form).status_code == 302
     html = get(client, f"/datasets/{ds.id}/history")
     assert re.search(r'<th scope="row">目录名称</th>\s*<td class="old">人口基本信息</td>.*?<td class="new">人口基本信息（新版）</td>',
-                     html, re.S)
+                     html, re.DOTALL)
     assert re.search(r'<th scope="row">数据分类</th>\s*<td class="old">旧分类</td>.*?<td class="new">新分类</td>',
-                     html, re.S)
+                     html, re.DOTALL)
     assert officer.username in html
 
 
@@ -299,7 +300,7 @@ def test_form_creates_a_draft_with_its_items(client, login, make_user):
     html = get(client, resp.headers["Location"])
     assert "公共交通线路" in html and "已创建草稿目录" in html
     assert '<span class="badge status-draft">草稿</span>' in html
-    assert re.search(r'<th scope="row">司机手机号</th>(?:(?!</tr>).)*敏感', html, re.S)
+    assert re.search(r'<th scope="row">司机手机号</th>(?:(?!</tr>).)*敏感', html, re.DOTALL)
     assert "如 1路" in html
 
 

@@ -45,7 +45,7 @@ def test_cli_reports_bad_config_in_one_line(tmp_path):
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "market", "init-db"], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "market", "init-db"], check=False, capture_output=True, text=True,
                           env={"MARKET_DATA_DIR": str(tmp_path), "MARKET_DATABASE_URL": "oracle://db", "PATH": ""})
     assert proc.returncode != 0
     assert "MARKET_DATABASE_URL" in proc.stderr

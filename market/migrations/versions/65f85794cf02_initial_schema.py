@@ -4,9 +4,8 @@ Revision ID: 65f85794cf02
 Revises: 
 Create Date: 2026-11-24 07:53:33.442333
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '65f85794cf02'
 down_revision = None
