@@ -46,13 +46,15 @@ def add_item():
     if not dataset_id.isdigit() or int(dataset_id) > MAX_ID:
         flash(_("请选择要加入数据篮的数据。"), "error")
         return redirect(_back(url_for("orders.cart")))
+    cart = services.get_cart(current_user)
+    existed = cart is not None and any(i.dataset_id == int(dataset_id) for i in cart.items)
     try:
         services.add_to_cart(current_user, int(dataset_id), fields)
     except MarketError as exc:
         flash(exc.message, "error")
         return redirect(_back(url_for("orders.cart")))
     db.session.commit()
-    flash(_("已更新数据篮。") if fields is not None else _("已加入数据篮。"), "success")
+    flash(_("已更新数据篮。") if existed else _("已加入数据篮。"), "success")
     return redirect(_back(url_for("orders.cart")))
 
 

@@ -100,3 +100,17 @@ def test_product_page_add_to_cart_and_header_count(client, login, shop):
     assert ">1</span>" in client.get("/cart").get_data(as_text=True)
     refused = client.get(f"/datasets/{d['none'].id}").get_data(as_text=True)
     assert 'action="/cart/items"' not in refused and "不予共享" in refused
+
+
+def test_adding_says_added_then_updated(client, login, make_user, make_dataset, make_department):
+    from tests.conftest import csrf_token
+
+    owner = make_department()
+    ds = make_dataset("企业登记信息", department=owner, share_attribute="conditional")
+    login(make_user("requester"))
+    form = {"csrf_token": csrf_token(client, f"/datasets/{ds.id}"), "dataset_id": str(ds.id),
+            "choose_fields": "1", "fields": ["姓名"], "next": f"/datasets/{ds.id}"}
+    first = client.post("/cart/items", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "已加入数据篮" in first
+    again = client.post("/cart/items", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "已更新数据篮" in again
