@@ -12,7 +12,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -25,14 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.db import db, utcnow
+from market.db import db, str_enum, utcnow
 
 from .vocab import DatasetStatus, Library, OpenAttribute, ShareAttribute, UpdateFrequency
-
-
-def _enum(cls, name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=20,
-                values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class Department(db.Model):
@@ -60,7 +54,7 @@ class Category(db.Model):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     name_en: Mapped[str | None] = mapped_column(String(100))
-    library: Mapped[Library] = mapped_column(_enum(Library, "library"), default=Library.theme)
+    library: Mapped[Library] = mapped_column(str_enum(Library, "library"), default=Library.theme)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     datasets: Mapped[list[Dataset]] = relationship(back_populates="category")
@@ -85,16 +79,16 @@ class Dataset(db.Model):
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     update_frequency: Mapped[UpdateFrequency] = mapped_column(
-        _enum(UpdateFrequency, "update_frequency"), default=UpdateFrequency.irregular)
+        str_enum(UpdateFrequency, "update_frequency"), default=UpdateFrequency.irregular)
     update_frequency_text: Mapped[str | None] = mapped_column(String(100))
     share_attribute: Mapped[ShareAttribute] = mapped_column(
-        _enum(ShareAttribute, "share_attribute"), default=ShareAttribute.conditional)
+        str_enum(ShareAttribute, "share_attribute"), default=ShareAttribute.conditional)
     open_attribute: Mapped[OpenAttribute] = mapped_column(
-        _enum(OpenAttribute, "open_attribute"), default=OpenAttribute.closed)
+        str_enum(OpenAttribute, "open_attribute"), default=OpenAttribute.closed)
     open_condition_text: Mapped[str | None] = mapped_column(String(200))
     level: Mapped[int] = mapped_column(Integer, default=2)
     delivery_modes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[DatasetStatus] = mapped_column(_enum(DatasetStatus, "dataset_status"),
+    status: Mapped[DatasetStatus] = mapped_column(str_enum(DatasetStatus, "dataset_status"),
                                                   default=DatasetStatus.draft, index=True)
     price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     published_at: Mapped[date | None] = mapped_column(Date)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.db import db, utcnow
+from market.db import db, str_enum, utcnow
 
 
 class SourceKind(StrEnum):
@@ -23,10 +23,6 @@ class RunState(StrEnum):
     failed = "failed"
 
 
-def _enum(cls, name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=20,
-                values_callable=lambda e: [m.value for m in e], validate_strings=True)
-
 
 class HarvestSource(db.Model):
     """A remote catalog (CKAN Action API or DCAT document) harvested into ours."""
@@ -35,7 +31,7 @@ class HarvestSource(db.Model):
     __table_args__ = (UniqueConstraint("kind", "url", "organization", name="kind_url_org"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[SourceKind] = mapped_column(_enum(SourceKind, "harvest_source_kind"))
+    kind: Mapped[SourceKind] = mapped_column(str_enum(SourceKind, "harvest_source_kind"))
     url: Mapped[str] = mapped_column(String(500))
     # CKAN sources may be limited to one organization; "" means the whole catalog (NULLs would
     # not take part in the unique constraint)
@@ -58,7 +54,7 @@ class HarvestRun(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("harvest_sources.id"), index=True)
-    state: Mapped[RunState] = mapped_column(_enum(RunState, "harvest_run_state"), default=RunState.running)
+    state: Mapped[RunState] = mapped_column(str_enum(RunState, "harvest_run_state"), default=RunState.running)
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     seen: Mapped[int] = mapped_column(Integer, default=0)

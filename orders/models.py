@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -20,14 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.db import db, utcnow
+from market.db import db, str_enum, utcnow
 
 from .state import LineState, StepKind, StepState
-
-
-def _enum(cls, name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=20,
-                values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class Cart(db.Model):
@@ -118,7 +112,7 @@ class RequestLine(db.Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("request_orders.id", ondelete="CASCADE"), index=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), index=True)
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)  # requested data item names
-    state: Mapped[LineState] = mapped_column(_enum(LineState, "line_state"), default=LineState.submitted)
+    state: Mapped[LineState] = mapped_column(str_enum(LineState, "line_state"), default=LineState.submitted)
     route: Mapped[str] = mapped_column(String(40), default="")  # name of the routing rule that matched
 
     request: Mapped[AccessRequest] = relationship(back_populates="lines")
@@ -145,10 +139,10 @@ class ApprovalStep(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("request_lines.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[StepKind] = mapped_column(_enum(StepKind, "step_kind"))
+    kind: Mapped[StepKind] = mapped_column(str_enum(StepKind, "step_kind"))
     # the department whose officer decides an owner step; NULL for platform steps
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
-    state: Mapped[StepState] = mapped_column(_enum(StepState, "step_state"), default=StepState.pending)
+    state: Mapped[StepState] = mapped_column(str_enum(StepState, "step_state"), default=StepState.pending)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
