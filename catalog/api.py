@@ -11,7 +11,7 @@ from market.api_utils import load_args, load_json
 from market.auth import require_roles
 from market.auth.models import Role
 from market.db import db
-from market.errors import NotFound
+from market.errors import Forbidden, NotFound
 
 from . import services
 from .browse import run_search
@@ -102,8 +102,6 @@ def dataset_history(dataset_id: int):
 def _manageable_or_404(dataset_id: int) -> Dataset:
     ds = _dataset_or_404(dataset_id)
     if not can_manage(ds, current_user):
-        from market.errors import Forbidden
-
         raise Forbidden("Only the owning department's data officer or an operator may change this entry.")
     return ds
 

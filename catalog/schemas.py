@@ -67,20 +67,13 @@ class DatasetInput(LocalizedSchema):
         return data
 
     @validates_schema
-    def consistent(self, data, **kwargs):
-        errors = {}
-        modes = {m.value for m in data.get("delivery_modes", [])}
-        if data.get("level") == 4 and "download" in modes:
-            errors["delivery_modes"] = [_("四级（高度敏感）数据不能批量下载，只能授权查询或接口调用")]
-        if data.get("share_attribute") == ShareAttribute.none and data.get("open_attribute") not in (
-                None, OpenAttribute.closed):
-            errors["open_attribute"] = [_("不予共享的数据不能对社会开放")]
+    def unique_items(self, data, **kwargs):
+        # Rules over the whole entry (level 4 never downloadable, 不予共享 never open) live in
+        # catalog.services.check_invariants, which also sees the stored values a PATCH leaves alone.
         names = [i["name"] for i in data.get("items", [])]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            errors["items"] = [_("信息项名称重复：%(names)s", names="、".join(dupes))]
-        if errors:
-            raise ValidationError(errors)
+            raise ValidationError({"items": [_("信息项名称重复：%(names)s", names="、".join(dupes))]})
 
 
 class DatasetPatch(DatasetInput):
