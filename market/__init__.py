@@ -11,17 +11,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the WSGI app from ``MARKET_*`` settings (or ``test_config`` overrides)."""
+    import importlib
+
     from flask_wtf.csrf import CSRFProtect
 
-    from catalog import init_app as init_catalog
-    from opendata import init_app as init_opendata
-    from orders import init_app as init_orders
-    from search import init_app as init_search
-
-    from . import auth, i18n, security
+    from . import auth, i18n, nav, security
     from .config import Settings
     from .db import db
     from .errors import register_error_handlers
+    from .features import FEATURE_PACKAGES
     from .models import import_all_models
 
     import_all_models()
@@ -38,12 +36,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["market.csrf"] = csrf
     auth.init_app(app)
     i18n.init_app(app)
+    nav.init_app(app)
     security.init_app(app)
     register_error_handlers(app)
-    init_search(app)
-    init_catalog(app)
-    init_opendata(app)
-    init_orders(app)
+    for name in FEATURE_PACKAGES:
+        init = getattr(importlib.import_module(name), "init_app", None)
+        if init is not None:
+            init(app)
 
     from .api import bp as api_bp
     from .auth.api import bp as auth_api_bp

@@ -55,20 +55,16 @@ def serve(host: str, port: int, threads: int):
 
 
 def _register() -> None:
-    from audit.cli import register as register_audit
-    from catalog.cli import register as register_catalog
-    from opendata.cli import register as register_opendata
-    from orders.cli import register as register_orders
-    from search.cli import register as register_search
+    import importlib
+    import importlib.util
 
     from .auth.cli import users
+    from .features import FEATURE_PACKAGES
 
     cli.add_command(users)
-    register_catalog(cli)
-    register_opendata(cli)
-    register_search(cli)
-    register_audit(cli)
-    register_orders(cli)
+    for name in FEATURE_PACKAGES:
+        if importlib.util.find_spec(f"{name}.cli") is not None:
+            importlib.import_module(f"{name}.cli").register(cli)
 
 
 _register()

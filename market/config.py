@@ -60,6 +60,10 @@ class Settings:
     stripe_api_key: str = field(metadata={"env": "MARKET_STRIPE_API_KEY", "doc": "unset = paid products disabled"})
     stripe_api_base: str = field(metadata={"env": "MARKET_STRIPE_API_BASE", "doc": "Stripe API base URL"})
     stripe_webhook_secret: str = field(metadata={"env": "MARKET_STRIPE_WEBHOOK_SECRET", "doc": "Stripe webhook signing secret"})
+    queue_url: str = field(default="", metadata={"env": "MARKET_QUEUE_URL", "doc": "'' = embedded job queue (SQLite file in MARKET_DATA_DIR); redis://host:6379/0 = Redis"})
+    smtp_url: str = field(default="", metadata={"env": "MARKET_SMTP_URL", "doc": "'' = e-mails stay in the outbox; smtp://user:pass@host:587 (STARTTLS) or smtps://…:465"})
+    mail_from: str = field(default="noreply@data.example.gov.cn", metadata={"env": "MARKET_MAIL_FROM", "doc": "sender address of notification e-mails"})
+    base_url: str = field(default="http://127.0.0.1:5000", metadata={"env": "MARKET_BASE_URL", "doc": "public address of the site, for links in e-mails"})
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -93,6 +97,16 @@ class Settings:
         if stripe_base and urlparse(stripe_base).scheme not in {"http", "https"}:
             raise ConfigError(f"MARKET_STRIPE_API_BASE={stripe_base!r} must be an http(s) URL")
 
+        queue_url = env.get("MARKET_QUEUE_URL", "").strip()
+        if queue_url and urlparse(queue_url).scheme not in {"redis", "rediss"}:
+            raise ConfigError(f"MARKET_QUEUE_URL={queue_url!r} must start with redis:// (or be empty for the embedded queue)")
+        smtp_url = env.get("MARKET_SMTP_URL", "").strip()
+        if smtp_url and (urlparse(smtp_url).scheme not in {"smtp", "smtps"} or not urlparse(smtp_url).hostname):
+            raise ConfigError(f"MARKET_SMTP_URL: {smtp_url.split('@')[-1]!r} must look like smtp://user:pass@host:587 or smtps://host:465")
+        base_url = (env.get("MARKET_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+        if urlparse(base_url).scheme not in {"http", "https"}:
+            raise ConfigError(f"MARKET_BASE_URL={base_url!r} must be an http(s) URL")
+
         return cls(
             data_dir=data_dir,
             database_url=database_url,
@@ -109,6 +123,10 @@ class Settings:
             stripe_api_key=env.get("MARKET_STRIPE_API_KEY", ""),
             stripe_api_base=stripe_base,
             stripe_webhook_secret=env.get("MARKET_STRIPE_WEBHOOK_SECRET", ""),
+            queue_url=queue_url,
+            smtp_url=smtp_url,
+            mail_from=env.get("MARKET_MAIL_FROM") or "noreply@data.example.gov.cn",
+            base_url=base_url,
         )
 
     @classmethod

@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "orders.models",
     "search.models",
     "opendata.models",
+    "notify.models",
 )
 
 

@@ -6,6 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from market.nav import NavItem, register_nav
+
     from .api import bp as api_bp
     from .views import bp as views_bp
 
@@ -29,3 +33,11 @@ def init_app(app: Flask) -> None:
                                      .where(Cart.user_id == current_user.id)) or 0
 
         return {"cart_count": cart_count}
+
+    register_nav(
+        app,
+        NavItem("orders.cart", _l("数据篮"), place="user", roles=("requester", "officer"), order=20,
+                badge=lambda: _cart_count()["cart_count"]() or "0", css_class="cart-link"),
+        NavItem("orders.my_requests", _l("我的申请"), place="user", roles=("requester", "officer"), order=30),
+        NavItem("orders.inbox", _l("审批待办"), place="user", roles=("officer", "operator"), order=40),
+    )

@@ -28,14 +28,32 @@ for lang in "${LANGS[@]}"; do
 done
 
 "$BIN/python" - "${LANGS[@]}" <<'EOF'
+import json
 import sys
+from pathlib import Path
 
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 for lang in sys.argv[1:]:
     path = f"translations/{lang}/LC_MESSAGES/messages.po"
     with open(path, "rb") as fh:
         catalog = read_po(fh)
+    # translations written by parallel work as translations/pending/*.json ({"中文": "English"}) are merged
+    # into the catalog and their files removed once every message in them found its place
+    pending = sorted(Path("translations/pending").glob("*.json")) if lang == "en" else []
+    for file in pending:
+        table = json.loads(file.read_text(encoding="utf-8"))
+        placed = 0
+        for msgid, text in table.items():
+            if msgid in catalog and text:
+                catalog[msgid].string = text
+                placed += 1
+        print(f"{file}: {placed}/{len(table)} translations placed")
+        if placed == len(table):
+            file.unlink()
+    if pending:
+        with open(path, "wb") as fh:
+            write_po(fh, catalog, width=0, ignore_obsolete=True)
     todo = [m for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
     print(f"{path}: {len(catalog)} messages, {len(todo)} to translate")
     for m in todo:

@@ -23,11 +23,13 @@ def users():
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--department", "department_code", help="department code (required for requester and officer)")
 @click.option("--name", "display_name", default="", help="display name")
+@click.option("--email", default="", help="address for notification e-mails (optional)")
 @with_appcontext
-def create(username, password, role, department_code, display_name):
+def create(username, password, role, department_code, display_name, email):
     """Create an account with a role."""
     try:
-        user = create_user(username, password, role, department_code=department_code, display_name=display_name)
+        user = create_user(username, password, role, department_code=department_code, display_name=display_name,
+                           email=email)
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()

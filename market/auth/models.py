@@ -38,6 +38,7 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")  # notification e-mails; '' = in-app only
     role: Mapped[Role] = mapped_column(
         Enum(Role, name="role", native_enum=False, create_constraint=True, length=20,
              values_callable=lambda e: [m.value for m in e]))

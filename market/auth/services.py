@@ -19,6 +19,7 @@ from market.errors import TooManyRequests, ValidationFailed
 from .models import ApiToken, LoginFailure, Role, User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+EMAIL_RE = re.compile(r"^[^@\s<>]{1,64}@[A-Za-z0-9.-]{1,185}\.[A-Za-z]{2,}$")
 MIN_PASSWORD = 8
 
 
@@ -41,7 +42,7 @@ def check_password_policy(password: str) -> str | None:
 
 
 def create_user(username: str, password: str, role: str, *, department_code: str | None = None,
-                display_name: str = "") -> User:
+                display_name: str = "", email: str = "") -> User:
     """Create an account; raise ValidationFailed naming each bad field."""
     errors: dict[str, list[str]] = {}
     if not USERNAME_RE.match(username or ""):
@@ -62,11 +63,13 @@ def create_user(username: str, password: str, role: str, *, department_code: str
             errors["department"] = [f"no department with code '{department_code}'"]
     elif role_value in (Role.requester, Role.officer):
         errors["department"] = ["department staff (requester, officer) need a department"]
+    if email and not EMAIL_RE.match(email):
+        errors["email"] = [f"'{email}' is not an e-mail address"]
     if errors:
         raise ValidationFailed("The account was not created: " + "; ".join(
             f"{k}: {v[0]}" for k, v in errors.items()), fields=errors)
     user = User(username=username, password_hash=hash_password(password), role=role_value,
-                department=department, display_name=display_name or username)
+                department=department, display_name=display_name or username, email=email)
     db.session.add(user)
     db.session.flush()
     return user

@@ -95,7 +95,7 @@ def test_product_page_add_to_cart_and_header_count(client, login, shop):
     login(shop["users"]["requester"])
     page = client.get(f"/datasets/{d['conditional2'].id}").get_data(as_text=True)
     assert 'action="/cart/items"' in page and f'name="dataset_id" value="{d["conditional2"].id}"' in page
-    assert 'class="count"' in page and ">0</span>" in page
+    assert 'class="nav-badge count">0</span>' in page
     client.post("/cart/items", data={"csrf_token": _form_token(page), "dataset_id": d["conditional2"].id})
     assert ">1</span>" in client.get("/cart").get_data(as_text=True)
     refused = client.get(f"/datasets/{d['none'].id}").get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 65f85794cf02
 Revises: 
-Create Date: 2026-11-24 07:53:33.442333
+Create Date: 2026-11-24 10:10:05.182639
 """
 import sqlalchemy as sa
 from alembic import op
@@ -133,6 +133,7 @@ def upgrade():
     sa.Column('username', sa.String(length=64), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('display_name', sa.String(length=100), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('role', sa.Enum('requester', 'officer', 'operator', 'public', name='role', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('department_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
@@ -270,6 +271,22 @@ def upgrade():
     with op.batch_alter_table('harvested_datasets', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_harvested_datasets_source_id'), ['source_id'], unique=False)
 
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=60), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('link', sa.String(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_notifications_user_unread', ['user_id', 'read_at', 'id'], unique=False)
+
     op.create_table('routing_rules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
@@ -315,6 +332,24 @@ def upgrade():
     with op.batch_alter_table('cart_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cart_items_cart_id'), ['cart_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cart_items_dataset_id'), ['dataset_id'], unique=False)
+
+    op.create_table('email_outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('notification_id', sa.Integer(), nullable=True),
+    sa.Column('to_addr', sa.String(length=254), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['notification_id'], ['notifications.id'], name=op.f('fk_email_outbox_notification_id_notifications'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_outbox'))
+    )
+    with op.batch_alter_table('email_outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_email_outbox_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_email_outbox_sent_at'), ['sent_at'], unique=False)
 
     op.create_table('request_orders',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -444,6 +479,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_request_orders_department_id'))
 
     op.drop_table('request_orders')
+    with op.batch_alter_table('email_outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_email_outbox_sent_at'))
+        batch_op.drop_index(batch_op.f('ix_email_outbox_next_attempt_at'))
+
+    op.drop_table('email_outbox')
     with op.batch_alter_table('cart_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cart_items_dataset_id'))
         batch_op.drop_index(batch_op.f('ix_cart_items_cart_id'))
@@ -455,6 +495,11 @@ def downgrade():
 
     op.drop_table('search_synonyms')
     op.drop_table('routing_rules')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_user_unread')
+        batch_op.drop_index(batch_op.f('ix_notifications_created_at'))
+
+    op.drop_table('notifications')
     with op.batch_alter_table('harvested_datasets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_harvested_datasets_source_id'))
 
