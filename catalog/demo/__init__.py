@@ -1,8 +1,10 @@
 """The demo city of Wuxi (无锡市): ``market seed-demo`` loads departments, categories, demo accounts for
 every role and a catalog of some 540 entries, deterministically.
 
-Access requests and approvals are not part of the catalog aggregate yet, so the request history is
-represented by each entry's ``request_count`` and rating counters only."""
+Other feature packages add their part of the demo city (data rows, request history, reviews, demands …)
+through a ``<package>.demo`` module with ``seed_demo_extra(result: SeedResult) -> str``: called in the order
+of ``market.features.FEATURE_PACKAGES`` after the catalog is committed, each in its own transaction, and
+its one-line summary printed."""
 
 from __future__ import annotations
 
@@ -52,14 +54,39 @@ def run_seed_command(*, if_empty: bool) -> None:
     except BaseException:
         db.session.rollback()  # nothing half-written
         raise
-    _index(result.dataset_ids)
     elapsed = time.perf_counter() - started
     click.echo(
         f"Seeded {len(result.dataset_ids)} catalog entries, {result.departments} departments, "
         f"{result.categories} categories and {sum(new for _u, new in result.accounts)} accounts "
-        f"in {elapsed:.1f} s. Request history: request and rating counters only."
+        f"in {elapsed:.1f} s."
     )
+    for name, extra in demo_extensions():
+        started = time.perf_counter()
+        try:
+            summary = extra(result)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            click.echo(f"Error: the {name} part of the demo city failed; the catalog is loaded, "
+                       "fix the cause and re-create the database to seed again.", err=True)
+            raise
+        click.echo(f"{summary} ({time.perf_counter() - started:.1f} s)")
+    _index(result.dataset_ids)
     _echo_accounts(result.accounts, fresh=True)
+
+
+def demo_extensions():
+    """(package, seed_demo_extra) for every feature package that adds to the demo city, in feature order."""
+    import importlib
+    import importlib.util
+
+    from market.features import FEATURE_PACKAGES
+
+    for name in FEATURE_PACKAGES:
+        if name != "catalog" and importlib.util.find_spec(f"{name}.demo") is not None:
+            module = importlib.import_module(f"{name}.demo")
+            if hasattr(module, "seed_demo_extra"):
+                yield name, module.seed_demo_extra
 
 
 def _index(ids: list[int]) -> None:
