@@ -39,6 +39,25 @@ def register_nav(app: Flask, *items: NavItem) -> None:
     app.extensions.setdefault("market.nav", []).extend(items)
 
 
+# Template slots: places in shared pages where feature packages add a panel without editing the page.
+# A page renders ``{% for t in slot('dataset.aside') %}{% include t %}{% endfor %}``; the included template
+# sees the page's context (e.g. ``ds`` on the product page, ``lines`` on the cart page).
+SLOTS = {
+    "dataset.main": "product page, main column after the sample rows (context: ds, can_request)",
+    "dataset.aside": "product page, right column under the buy box (context: ds)",
+    "dataset.after": "product page, full width after the main columns (context: ds)",
+    "home.main": "home page, first shelf (context: current_user)",
+    "cart.after": "cart page, after the lines (context: cart, lines)",
+    "request.after": "request detail page, after the lines (context: req, lines)",
+}
+
+
+def register_slot(app: Flask, slot: str, template: str, order: int = 100) -> None:
+    if slot not in SLOTS:
+        raise ValueError(f"unknown template slot {slot!r}; known: {', '.join(SLOTS)}")
+    app.extensions.setdefault("market.slots", []).append((slot, order, template))
+
+
 def init_app(app: Flask) -> None:
     app.extensions.setdefault("market.nav", [])
 
@@ -59,4 +78,8 @@ def init_app(app: Flask) -> None:
                 })
             return out
 
-        return {"nav_items": nav_items}
+        def slot(name: str) -> list[str]:
+            return [t for s, _o, t in sorted(app.extensions.get("market.slots", []), key=lambda x: x[1])
+                    if s == name]
+
+        return {"nav_items": nav_items, "slot": slot}
