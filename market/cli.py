@@ -4,6 +4,7 @@ non-zero with a one-line reason."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
@@ -52,6 +53,38 @@ def serve(host: str, port: int, threads: int):
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
     waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads,
                    ident="market")
+
+
+@cli.command("backup")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="archive to write (default: MARKET_DATA_DIR/backups/market-backup-<time>.tar.gz)")
+@with_appcontext
+def backup(output: Path | None):
+    """Back up the database and stored files into one .tar.gz (the search index is rebuilt on restore)."""
+    from .backup import create_backup
+
+    with click.progressbar(length=0, label="Backing up", file=sys.stderr, show_pos=True) as bar:
+        report = create_backup(output, progress=lambda _name, n: bar.update(n))
+    click.echo(f"Wrote {report.path} ({report.bytes / 1e6:.1f} MB): {sum(report.tables.values())} rows in "
+               f"{len(report.tables)} tables, {report.files} files, in {report.seconds:.1f} s.")
+
+
+@cli.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="replace a database that already holds data")
+@with_appcontext
+def restore(archive: Path, force: bool):
+    """Restore a backup made by `market backup` (all tables or none), then rebuild the search index."""
+    from .backup import BackupError, restore_backup
+
+    try:
+        with click.progressbar(length=0, label="Restoring", file=sys.stderr, show_pos=True) as bar:
+            manifest = restore_backup(archive, force=force, progress=lambda _name, n: bar.update(n))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {sum(manifest['tables'].values())} rows in {len(manifest['tables'])} tables and "
+               f"{sum(1 for k in manifest['sha256'] if k.startswith('files/'))} files from a backup of "
+               f"{manifest['created_at']}; search index rebuilt.")
 
 
 def _register() -> None:
