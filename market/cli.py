@@ -44,11 +44,16 @@ def init_db():
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--jobs/--no-jobs", "run_jobs", default=None,
+              help="Run the job queue in this process (default: yes with the embedded queue, no with Redis).")
 @with_appcontext
-def serve(host: str, port: int, threads: int):
+def serve(host: str, port: int, threads: int, run_jobs: bool | None):
     """Serve with the production WSGI server (waitress)."""
     from flask import current_app
     from waitress import serve as waitress_serve
+
+    for hook in current_app.extensions.get("market.on_serve", []):  # e.g. jobs: the in-process queue
+        hook(current_app._get_current_object(), run_jobs)
 
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
     waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads,

@@ -11,4 +11,5 @@ FEATURE_PACKAGES = (
     "orders",
     "audit",
     "notify",
+    "jobs",
 )

@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "search.models",
     "opendata.models",
     "notify.models",
+    "jobs.models",
 )
 
 

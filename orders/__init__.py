@@ -11,10 +11,12 @@ def init_app(app: Flask) -> None:
     from market.nav import NavItem, register_nav
 
     from .api import bp as api_bp
+    from .periodic import register as register_periodic_jobs
     from .views import bp as views_bp
 
     app.register_blueprint(views_bp)
     app.register_blueprint(api_bp)
+    register_periodic_jobs()
 
     @app.context_processor
     def _cart_count():

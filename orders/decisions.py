@@ -6,13 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from audit import record_event
 from market.db import db, utcnow
 from market.errors import MarketError, ValidationFailed
 
-from .deadlines import STEP_WORKING_DAYS, due_at
+from . import notices
+from .deadlines import due_at, working_days_for
 from .models import ApprovalStep, Grant, RequestComment, RequestLine
 from .permissions import can_answer, can_decide, can_withdraw, current_step
 from .state import InvalidTransition, LineState, StepState, _transition
@@ -24,7 +26,7 @@ def start_step(step: ApprovalStep, *, actor, now=None) -> None:
     """Make ``step`` the one the line waits on, with its due time in working days."""
     now = now or utcnow()
     _transition(step, StepState.waiting, actor, started_at=now,
-                due_at=due_at(now, STEP_WORKING_DAYS[step.kind]), reminded_at=None, escalated_at=None)
+                due_at=due_at(now, working_days_for(step.kind)), reminded_at=None, escalated_at=None)
 
 
 def delivery_modes_for(dataset) -> list[str]:
@@ -35,8 +37,20 @@ def delivery_modes_for(dataset) -> list[str]:
     return modes
 
 
-def grant_line(line: RequestLine, *, actor) -> Grant:
-    """Turn an approved line into a grant for the requester, limited to the approved items."""
+PAYMENT_GATE = "orders.payment_gate"
+"""``app.extensions[PAYMENT_GATE]``: ``gate(line, actor) -> bool``, installed by a payments package (trading).
+True = the line is a paid product: ``grant_line`` moves it to payment_pending instead of granting, and the
+payments package calls ``grant_paid_line`` once the payment succeeded (or ``release_unpaid_line``)."""
+
+
+def grant_line(line: RequestLine, *, actor, paid: bool = False, days: int | None = None) -> Grant | None:
+    """Turn an approved line into a grant for the requester, limited to the approved items.
+
+    None when the payment gate says the line must be paid first: it then waits in payment_pending."""
+    gate = current_app.extensions.get(PAYMENT_GATE)
+    if not paid and gate is not None and gate(line, actor):
+        _transition(line, LineState.payment_pending, actor, payload={"reason": "payment_required"})
+        return None
     fields = list(line.fields)
     for step in line.steps:
         if step.state == StepState.approved and step.approved_fields is not None:
@@ -44,13 +58,30 @@ def grant_line(line: RequestLine, *, actor) -> Grant:
     now = utcnow()
     grant = Grant(line=line, user_id=line.request.requester_id, dataset_id=line.dataset_id, fields=fields,
                   delivery_modes=delivery_modes_for(line.dataset), granted_at=now,
-                  expires_at=now + timedelta(days=line.request.period_days))
+                  expires_at=now + timedelta(days=days or line.request.period_days))
     db.session.add(grant)
     db.session.flush()
     _transition(line, LineState.granted, actor,
                 payload={"grant": grant.id, "fields": fields, "delivery_modes": grant.delivery_modes,
                          "expires_at": grant.expires_at.isoformat()})
     return grant
+
+
+def grant_paid_line(line: RequestLine, *, actor, payment_ref: str, days: int | None = None) -> Grant:
+    """Grant a payment_pending line whose payment succeeded (payments package only)."""
+    if line.state != LineState.payment_pending:
+        raise InvalidTransition(f"Request line {line.id} is '{line.state}', not waiting for payment.")
+    grant = grant_line(line, actor=actor, paid=True, days=days)
+    record_event("grant.paid", "grant", grant.id, actor=actor, payload={"line": line.id, "payment": payment_ref})
+    return grant
+
+
+def release_unpaid_line(line: RequestLine, *, actor, to: LineState, reason: str) -> RequestLine:
+    """End a payment_pending line without a grant: cancelled by the buyer (withdrawn) or unpaid in time (expired)."""
+    if to not in (LineState.withdrawn, LineState.expired):
+        raise ValueError(f"an unpaid line ends withdrawn or expired, not {to}")
+    _transition(line, to, actor, payload={"reason": reason})
+    return line
 
 
 def _comment(line: RequestLine, author, kind: str, body: str) -> None:
@@ -90,11 +121,13 @@ def decide_line(line: RequestLine, *, approver, decision: str, comment: str = ""
         _cancel_open_steps(line, approver)
         _transition(line, LineState.rejected, approver, payload={"step": step.id, "comment": comment})
         _comment(line, approver, "decision", comment)
+        notices.rejected(line, comment)
         return line
     if decision == "ask":
         _transition(step, StepState.info_requested, approver, payload={"question": comment}, comment=comment)
         _transition(line, LineState.info_requested, approver, payload={"step": step.id})
         _comment(line, approver, "question", comment)
+        notices.info_requested(line, comment)
         return line
     approved = None
     if fields is not None:
@@ -113,9 +146,12 @@ def decide_line(line: RequestLine, *, approver, decision: str, comment: str = ""
     following = next((s for s in line.steps if s.state == StepState.pending), None)
     if following is not None:
         start_step(following, actor=approver, now=now)
+        notices.step_started(line, following)
         return line
     _transition(line, LineState.approved, approver, payload={"step": step.id})
-    grant_line(line, actor=approver)
+    grant = grant_line(line, actor=approver)
+    if grant is not None:  # None: a paid product now waits for payment (the payments package tells the buyer)
+        notices.approved(line, grant)
     return line
 
 
@@ -154,9 +190,10 @@ def answer_line(line: RequestLine, *, requester, comment: str) -> RequestLine:
     step = current_step(line)
     now = utcnow()
     _transition(step, StepState.waiting, requester, payload={"answer": comment}, started_at=now,
-                due_at=due_at(now, STEP_WORKING_DAYS[step.kind]), reminded_at=None, escalated_at=None)
+                due_at=due_at(now, working_days_for(step.kind)), reminded_at=None, escalated_at=None)
     _transition(line, LineState.waiting, requester, payload={"step": step.id})
     _comment(line, requester, "answer", comment)
+    notices.answered(line, step, comment)
     return line
 
 
@@ -164,8 +201,10 @@ def withdraw_line(line: RequestLine, *, requester) -> RequestLine:
     """Withdraw an open line (the requester changed their mind)."""
     if not can_withdraw(line, requester):
         raise InvalidTransition(_("申请明细 %(id)s 处于“%(s)s”，不能撤回。", id=line.id, s=line.state))
+    step = current_step(line)
     _cancel_open_steps(line, requester)
     _transition(line, LineState.withdrawn, requester)
+    notices.withdrawn(line, step)
     return line
 
 
@@ -178,6 +217,7 @@ def expire_grants(now=None) -> int:
         RequestLine.state == LineState.granted, Grant.expires_at <= now)).all()
     for line in lines:
         _transition(line, LineState.expired, None, payload={"grant": line.grant.id})
+        notices.expired(line)
     return len(lines)
 
 
@@ -188,4 +228,5 @@ def revoke_grant(grant: Grant, *, actor, reason: str) -> Grant:
         raise ValidationFailed(_("请填写撤销原因。"), fields={"reason": ["required"]})
     _transition(grant.line, LineState.revoked, actor, payload={"grant": grant.id, "reason": reason})
     record_event("grant.revoked", "grant", grant.id, actor=actor, payload={"reason": reason})
+    notices.revoked(grant.line, reason)
     return grant

@@ -187,6 +187,8 @@ class Grant(db.Model):
     delivery_modes: Mapped[list[str]] = mapped_column(JSON, default=list)
     granted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
+    # when the holder was told the grant is about to expire (once per grant)
+    expiry_reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     line: Mapped[RequestLine] = relationship(back_populates="grant")
     dataset = relationship("Dataset", lazy="joined")

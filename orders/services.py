@@ -13,6 +13,7 @@ from catalog.permissions import can_view, request_block_reason
 from market.db import db, utcnow
 from market.errors import Conflict, NotFound, ValidationFailed
 
+from . import notices
 from .decisions import grant_line, start_step
 from .models import AccessRequest, ApprovalStep, Cart, CartItem, RequestLine, SubOrder
 from .routing import Route, load_rules, route_for
@@ -196,6 +197,7 @@ def submit_access_request(user, *, purpose: str, period_days: int, legal_basis: 
     db.session.execute(update(Dataset).where(Dataset.id.in_(ids))
                        .values(request_count=Dataset.request_count + 1, updated_at=Dataset.updated_at)
                        .execution_options(synchronize_session=False))
+    notices.submitted(request)
     cart.items.clear()
     db.session.flush()
     db.session.expire(cart)
