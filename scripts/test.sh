@@ -11,11 +11,13 @@ run_pytest() {
 }
 
 # System packages the suite needs, installed from Debian when missing: PostgreSQL for the second run,
-# chromium for the browser journeys (never `playwright install`), a font that draws Chinese.
+# chromium for the browser journeys (never `playwright install`), a font that draws Chinese, Redis for
+# the job-queue test.
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+[ -x /usr/bin/redis-server ] || need+=(redis-server)  # tests/jobs: a job through RedisHuey
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing from Debian: ${need[*]} =="
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
