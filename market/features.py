@@ -12,4 +12,5 @@ FEATURE_PACKAGES = (
     "audit",
     "notify",
     "jobs",
+    "delivery",
 )

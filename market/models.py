@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "opendata.models",
     "notify.models",
     "jobs.models",
+    "delivery.models",
 )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 65f85794cf02
 Revises: 
-Create Date: 2026-11-24 10:10:05.182639
+Create Date: 2026-11-24 10:23:31.858366
 """
 import sqlalchemy as sa
 from alembic import op
@@ -21,6 +21,13 @@ def upgrade():
     sa.Column('last_hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_chain_head'))
     )
+    op.create_table('calendar_days',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.CheckConstraint("kind IN ('holiday', 'workday')", name=op.f('ck_calendar_days_kind_known')),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_calendar_days'))
+    )
     op.create_table('categories',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=False),
@@ -32,6 +39,33 @@ def upgrade():
     sa.UniqueConstraint('code', name=op.f('uq_categories_code')),
     sa.UniqueConstraint('name', name=op.f('uq_categories_name'))
     )
+    op.create_table('data_standards',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('type', sa.String(length=40), nullable=False),
+    sa.Column('max_length', sa.Integer(), nullable=True),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_data_standards')),
+    sa.UniqueConstraint('code', name=op.f('uq_data_standards_code'))
+    )
+    with op.batch_alter_table('data_standards', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_data_standards_name'), ['name'], unique=False)
+
+    op.create_table('delivery_rate_counters',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subject', sa.String(length=40), nullable=False),
+    sa.Column('window', sa.String(length=20), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_rate_counters')),
+    sa.UniqueConstraint('subject', 'window', name='rate_subject_window')
+    )
+    with op.batch_alter_table('delivery_rate_counters', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_delivery_rate_counters_expires_at'), ['expires_at'], unique=False)
+
     op.create_table('departments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=False),
@@ -42,6 +76,17 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_departments')),
     sa.UniqueConstraint('code', name=op.f('uq_departments_code')),
     sa.UniqueConstraint('name', name=op.f('uq_departments_name'))
+    )
+    op.create_table('gov_terms',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('term', sa.String(length=100), nullable=False),
+    sa.Column('abbreviation', sa.String(length=100), nullable=False),
+    sa.Column('english', sa.String(length=200), nullable=False),
+    sa.Column('definition', sa.Text(), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_gov_terms')),
+    sa.UniqueConstraint('term', name=op.f('uq_gov_terms_term'))
     )
     op.create_table('harvest_sources',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -54,6 +99,17 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_harvest_sources')),
     sa.UniqueConstraint('kind', 'url', 'organization', name='kind_url_org')
     )
+    op.create_table('job_runs',
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=True),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('ok', sa.Boolean(), nullable=True),
+    sa.Column('result', sa.Text(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('runs', sa.Integer(), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_job_runs'))
+    )
     op.create_table('login_failures',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
@@ -63,6 +119,13 @@ def upgrade():
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.create_index('ix_login_failures_key_at', ['key', 'at'], unique=False)
 
+    op.create_table('step_deadlines',
+    sa.Column('step_kind', sa.String(length=20), nullable=False),
+    sa.Column('working_days', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('working_days BETWEEN 1 AND 60', name=op.f('ck_step_deadlines_working_days_range')),
+    sa.PrimaryKeyConstraint('step_kind', name=op.f('pk_step_deadlines'))
+    )
     op.create_table('datasets',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=120), nullable=False),
@@ -217,12 +280,15 @@ def upgrade():
     sa.Column('type', sa.String(length=40), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('sensitive', sa.Boolean(), nullable=False),
+    sa.Column('standard_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_data_items_dataset_id_datasets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['standard_id'], ['data_standards.id'], name=op.f('fk_data_items_standard_id_data_standards'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_data_items')),
     sa.UniqueConstraint('dataset_id', 'name', name='dataset_item_name')
     )
     with op.batch_alter_table('data_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_data_items_dataset_id'), ['dataset_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_data_items_standard_id'), ['standard_id'], unique=False)
 
     op.create_table('dataset_changes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -256,6 +322,65 @@ def upgrade():
     with op.batch_alter_table('dataset_tags', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dataset_tags_name'), ['name'], unique=False)
 
+    op.create_table('delivery_api_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('prefix', sa.String(length=12), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('daily_quota', sa.Integer(), nullable=False),
+    sa.Column('per_minute', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_delivery_api_keys_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_api_keys')),
+    sa.UniqueConstraint('digest', name=op.f('uq_delivery_api_keys_digest'))
+    )
+    with op.batch_alter_table('delivery_api_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_delivery_api_keys_user_id'), ['user_id'], unique=False)
+
+    op.create_table('delivery_rows',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_delivery_rows_dataset_id_datasets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_rows'))
+    )
+    with op.batch_alter_table('delivery_rows', schema=None) as batch_op:
+        batch_op.create_index('ix_delivery_rows_dataset_id_id', ['dataset_id', 'id'], unique=False)
+        batch_op.create_index('ix_delivery_rows_dataset_key', ['dataset_id', 'key'], unique=False)
+
+    op.create_table('delivery_tables',
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('key_column', sa.String(length=200), nullable=True),
+    sa.Column('columns', sa.JSON(), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=40), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_delivery_tables_dataset_id_datasets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_delivery_tables_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('dataset_id', name=op.f('pk_delivery_tables'))
+    )
+    op.create_table('delivery_uploads',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('format', sa.String(length=10), nullable=False),
+    sa.Column('mode', sa.String(length=10), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_delivery_uploads_dataset_id_datasets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_delivery_uploads_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_uploads'))
+    )
+    with op.batch_alter_table('delivery_uploads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_delivery_uploads_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_delivery_uploads_dataset_id'), ['dataset_id'], unique=False)
+
     op.create_table('harvested_datasets',
     sa.Column('dataset_id', sa.Integer(), nullable=False),
     sa.Column('source_id', sa.Integer(), nullable=False),
@@ -287,6 +412,55 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_notifications_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_notifications_user_unread', ['user_id', 'read_at', 'id'], unique=False)
 
+    op.create_table('rec_bundles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_rec_bundles_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rec_bundles')),
+    sa.UniqueConstraint('name', name=op.f('uq_rec_bundles_name'))
+    )
+    op.create_table('reviews',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('overall', sa.Integer(), nullable=False),
+    sa.Column('quality', sa.Integer(), nullable=True),
+    sa.Column('completeness', sa.Integer(), nullable=True),
+    sa.Column('timeliness', sa.Integer(), nullable=True),
+    sa.Column('usability', sa.Integer(), nullable=True),
+    sa.Column('service', sa.Integer(), nullable=True),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('hidden_reason', sa.String(length=500), nullable=False),
+    sa.Column('hidden_by_id', sa.Integer(), nullable=True),
+    sa.Column('hidden_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('NOT hidden OR hidden_by_id IS NOT NULL', name=op.f('ck_reviews_hidden_has_moderator')),
+    sa.CheckConstraint('completeness IS NULL OR completeness BETWEEN 1 AND 5', name=op.f('ck_reviews_completeness_range')),
+    sa.CheckConstraint('overall BETWEEN 1 AND 5', name=op.f('ck_reviews_overall_range')),
+    sa.CheckConstraint('quality IS NULL OR quality BETWEEN 1 AND 5', name=op.f('ck_reviews_quality_range')),
+    sa.CheckConstraint('service IS NULL OR service BETWEEN 1 AND 5', name=op.f('ck_reviews_service_range')),
+    sa.CheckConstraint('timeliness IS NULL OR timeliness BETWEEN 1 AND 5', name=op.f('ck_reviews_timeliness_range')),
+    sa.CheckConstraint('usability IS NULL OR usability BETWEEN 1 AND 5', name=op.f('ck_reviews_usability_range')),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_reviews_dataset_id_datasets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_reviews_department_id_departments'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['hidden_by_id'], ['users.id'], name=op.f('fk_reviews_hidden_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_reviews_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reviews')),
+    sa.UniqueConstraint('dataset_id', 'user_id', name='review_once_per_user')
+    )
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.create_index('ix_reviews_dataset_hidden', ['dataset_id', 'hidden'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reviews_user_id'), ['user_id'], unique=False)
+
     op.create_table('routing_rules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
@@ -304,6 +478,25 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_routing_rules')),
     sa.UniqueConstraint('position', name=op.f('uq_routing_rules_position'))
     )
+    op.create_table('rule_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('rule_set', sa.String(length=20), nullable=False),
+    sa.Column('object_key', sa.String(length=200), nullable=False),
+    sa.Column('action', sa.String(length=10), nullable=False),
+    sa.Column('before', sa.JSON(), nullable=True),
+    sa.Column('after', sa.JSON(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("action IN ('created', 'updated', 'deleted', 'replaced', 'linked')", name=op.f('ck_rule_changes_action_known')),
+    sa.CheckConstraint("rule_set IN ('routing', 'deadlines', 'calendar', 'synonyms', 'terms', 'standards')", name=op.f('ck_rule_changes_rule_set_known')),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_rule_changes_actor_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_changes'))
+    )
+    with op.batch_alter_table('rule_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rule_changes_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rule_changes_rule_set'), ['rule_set'], unique=False)
+
     op.create_table('search_synonyms',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('term', sa.String(length=100), nullable=False),
@@ -351,6 +544,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_email_outbox_next_attempt_at'), ['next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_email_outbox_sent_at'), ['sent_at'], unique=False)
 
+    op.create_table('rec_bundle_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('bundle_id', sa.Integer(), nullable=False),
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['bundle_id'], ['rec_bundles.id'], name=op.f('fk_rec_bundle_items_bundle_id_rec_bundles'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_rec_bundle_items_dataset_id_datasets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rec_bundle_items')),
+    sa.UniqueConstraint('bundle_id', 'dataset_id', name='bundle_dataset')
+    )
+    with op.batch_alter_table('rec_bundle_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rec_bundle_items_bundle_id'), ['bundle_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rec_bundle_items_dataset_id'), ['dataset_id'], unique=False)
+
     op.create_table('request_orders',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
@@ -364,13 +572,44 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_request_orders_department_id'), ['department_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_request_orders_request_id'), ['request_id'], unique=False)
 
+    op.create_table('review_replies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('review_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_review_replies_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['review_id'], ['reviews.id'], name=op.f('fk_review_replies_review_id_reviews'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_replies')),
+    sa.UniqueConstraint('review_id', name=op.f('uq_review_replies_review_id'))
+    )
+    op.create_table('review_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('review_id', sa.Integer(), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.Column('resolution', sa.String(length=20), nullable=False),
+    sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_review_reports_reporter_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['users.id'], name=op.f('fk_review_reports_resolved_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['review_id'], ['reviews.id'], name=op.f('fk_review_reports_review_id_reviews'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_reports')),
+    sa.UniqueConstraint('review_id', 'reporter_id', name='report_once_per_user')
+    )
+    with op.batch_alter_table('review_reports', schema=None) as batch_op:
+        batch_op.create_index('ix_review_reports_open', ['resolved_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_review_reports_review_id'), ['review_id'], unique=False)
+
     op.create_table('request_lines',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
     sa.Column('dataset_id', sa.Integer(), nullable=False),
     sa.Column('fields', sa.JSON(), nullable=False),
-    sa.Column('state', sa.Enum('submitted', 'waiting', 'info_requested', 'approved', 'rejected', 'withdrawn', 'granted', 'expired', 'revoked', name='line_state', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('state', sa.Enum('submitted', 'waiting', 'info_requested', 'approved', 'payment_pending', 'rejected', 'withdrawn', 'granted', 'expired', 'revoked', name='line_state', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('route', sa.String(length=40), nullable=False),
     sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_request_lines_dataset_id_datasets')),
     sa.ForeignKeyConstraint(['order_id'], ['request_orders.id'], name=op.f('fk_request_lines_order_id_request_orders'), ondelete='CASCADE'),
@@ -421,6 +660,7 @@ def upgrade():
     sa.Column('delivery_modes', sa.JSON(), nullable=False),
     sa.Column('granted_at', sa.DateTime(), nullable=False),
     sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('expiry_reminded_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_grants_dataset_id_datasets')),
     sa.ForeignKeyConstraint(['line_id'], ['request_lines.id'], name=op.f('fk_grants_line_id_request_lines'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_grants_user_id_users')),
@@ -447,11 +687,44 @@ def upgrade():
     with op.batch_alter_table('request_comments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_request_comments_request_id'), ['request_id'], unique=False)
 
+    op.create_table('delivery_usage',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('grant_id', sa.Integer(), nullable=True),
+    sa.Column('api_key_id', sa.Integer(), nullable=True),
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=10), nullable=False),
+    sa.Column('format', sa.String(length=10), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('fields', sa.JSON(), nullable=False),
+    sa.Column('purpose', sa.Text(), nullable=False),
+    sa.Column('query_key', sa.String(length=200), nullable=False),
+    sa.Column('address', sa.String(length=64), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['api_key_id'], ['delivery_api_keys.id'], name=op.f('fk_delivery_usage_api_key_id_delivery_api_keys'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_delivery_usage_dataset_id_datasets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['grant_id'], ['grants.id'], name=op.f('fk_delivery_usage_grant_id_grants'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_delivery_usage_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_usage'))
+    )
+    with op.batch_alter_table('delivery_usage', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_delivery_usage_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_delivery_usage_dataset_id'), ['dataset_id'], unique=False)
+        batch_op.create_index('ix_delivery_usage_grant', ['grant_id'], unique=False)
+        batch_op.create_index('ix_delivery_usage_user_dataset', ['user_id', 'dataset_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('delivery_usage', schema=None) as batch_op:
+        batch_op.drop_index('ix_delivery_usage_user_dataset')
+        batch_op.drop_index('ix_delivery_usage_grant')
+        batch_op.drop_index(batch_op.f('ix_delivery_usage_dataset_id'))
+        batch_op.drop_index(batch_op.f('ix_delivery_usage_at'))
+
+    op.drop_table('delivery_usage')
     with op.batch_alter_table('request_comments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_request_comments_request_id'))
 
@@ -474,11 +747,22 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_request_lines_dataset_id'))
 
     op.drop_table('request_lines')
+    with op.batch_alter_table('review_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_review_reports_review_id'))
+        batch_op.drop_index('ix_review_reports_open')
+
+    op.drop_table('review_reports')
+    op.drop_table('review_replies')
     with op.batch_alter_table('request_orders', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_request_orders_request_id'))
         batch_op.drop_index(batch_op.f('ix_request_orders_department_id'))
 
     op.drop_table('request_orders')
+    with op.batch_alter_table('rec_bundle_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rec_bundle_items_dataset_id'))
+        batch_op.drop_index(batch_op.f('ix_rec_bundle_items_bundle_id'))
+
+    op.drop_table('rec_bundle_items')
     with op.batch_alter_table('email_outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_email_outbox_sent_at'))
         batch_op.drop_index(batch_op.f('ix_email_outbox_next_attempt_at'))
@@ -494,7 +778,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_search_synonyms_synonym'))
 
     op.drop_table('search_synonyms')
+    with op.batch_alter_table('rule_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rule_changes_rule_set'))
+        batch_op.drop_index(batch_op.f('ix_rule_changes_at'))
+
+    op.drop_table('rule_changes')
     op.drop_table('routing_rules')
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reviews_user_id'))
+        batch_op.drop_index('ix_reviews_dataset_hidden')
+
+    op.drop_table('reviews')
+    op.drop_table('rec_bundles')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_user_unread')
         batch_op.drop_index(batch_op.f('ix_notifications_created_at'))
@@ -504,6 +799,21 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_harvested_datasets_source_id'))
 
     op.drop_table('harvested_datasets')
+    with op.batch_alter_table('delivery_uploads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_delivery_uploads_dataset_id'))
+        batch_op.drop_index(batch_op.f('ix_delivery_uploads_at'))
+
+    op.drop_table('delivery_uploads')
+    op.drop_table('delivery_tables')
+    with op.batch_alter_table('delivery_rows', schema=None) as batch_op:
+        batch_op.drop_index('ix_delivery_rows_dataset_key')
+        batch_op.drop_index('ix_delivery_rows_dataset_id_id')
+
+    op.drop_table('delivery_rows')
+    with op.batch_alter_table('delivery_api_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_delivery_api_keys_user_id'))
+
+    op.drop_table('delivery_api_keys')
     with op.batch_alter_table('dataset_tags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dataset_tags_name'))
 
@@ -517,6 +827,7 @@ def downgrade():
 
     op.drop_table('dataset_changes')
     with op.batch_alter_table('data_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_data_items_standard_id'))
         batch_op.drop_index(batch_op.f('ix_data_items_dataset_id'))
 
     op.drop_table('data_items')
@@ -553,12 +864,24 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_datasets_category_id'))
 
     op.drop_table('datasets')
+    op.drop_table('step_deadlines')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.drop_index('ix_login_failures_key_at')
 
     op.drop_table('login_failures')
+    op.drop_table('job_runs')
     op.drop_table('harvest_sources')
+    op.drop_table('gov_terms')
     op.drop_table('departments')
+    with op.batch_alter_table('delivery_rate_counters', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_delivery_rate_counters_expires_at'))
+
+    op.drop_table('delivery_rate_counters')
+    with op.batch_alter_table('data_standards', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_data_standards_name'))
+
+    op.drop_table('data_standards')
     op.drop_table('categories')
+    op.drop_table('calendar_days')
     op.drop_table('audit_chain_head')
     # ### end Alembic commands ###
