@@ -150,8 +150,12 @@ class DataItem(db.Model):
     type: Mapped[str] = mapped_column(String(40), default="string")
     description: Mapped[str] = mapped_column(Text, default="")
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the data standard (数据元) of the rules library this item follows (rules.models.DataStandard)
+    standard_id: Mapped[int | None] = mapped_column(ForeignKey("data_standards.id", ondelete="SET NULL"),
+                                                    index=True)
 
     dataset: Mapped[Dataset] = relationship(back_populates="items")
+    standard = relationship("DataStandard")
 
 
 class DatasetTag(db.Model):

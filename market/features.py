@@ -12,5 +12,6 @@ FEATURE_PACKAGES = (
     "audit",
     "notify",
     "jobs",
+    "rules",
     "delivery",
 )

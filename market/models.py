@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "notify.models",
     "jobs.models",
     "delivery.models",
+    "rules.models",
 )
 
 

@@ -1,4 +1,5 @@
-"""Due times in working days (Monday–Friday; public holidays are not modelled yet)."""
+"""Due times in working days: Monday–Friday, corrected by the rules library's calendar (public holidays and
+make-up working days); the working days per step kind are the rules library's setting (defaults below)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ STEP_WORKING_DAYS = {StepKind.compliance: 2, StepKind.owner: 5, StepKind.platfor
 
 
 def is_working_day(moment: datetime) -> bool:
-    return moment.weekday() < 5
+    from rules.calendar import is_working_day as calendar_working_day  # cached per request
+
+    return calendar_working_day(moment.date())
+
+
+def working_days_for(kind: StepKind) -> int:
+    """Working days an approver of ``kind`` has: the rules library's setting, else STEP_WORKING_DAYS."""
+    from rules.calendar import step_working_days
+
+    return step_working_days(kind, STEP_WORKING_DAYS[kind])
 
 
 def due_at(start: datetime, working_days: int) -> datetime:
