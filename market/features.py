@@ -14,4 +14,5 @@ FEATURE_PACKAGES = (
     "jobs",
     "rules",
     "delivery",
+    "dashboard",
 )

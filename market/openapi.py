@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from catalog.schemas import DatasetInput, DatasetListArgs
 from catalog.vocab import OpenAttribute, ShareAttribute, UpdateFrequency
+from dashboard.openapi import dashboard_paths
+from demands.openapi import demands_paths
 from orders.openapi import orders_paths
 from search.base import SORTS
 
@@ -94,6 +96,8 @@ def build_spec() -> dict:
             "/api/v1/departments": {"get": {"summary": "Departments", "responses": {"200": _json({
                 "type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}})}}},
             **orders_paths(),
+            **dashboard_paths(),
+            **demands_paths(),
             "/healthz": {"get": {"summary": "Database and search index health", "responses": {
                 "200": _json({"type": "object"}), "503": _json({"type": "object"}, "degraded")}}},
         },
