@@ -9,12 +9,15 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from market.nav import NavItem, register_nav
+    from market.pagecache import register_cacheable
 
     from .api import bp as api_bp
     from .views import bp as views_bp
 
     app.register_blueprint(views_bp)
     app.register_blueprint(api_bp)
+    register_cacheable(app, "catalog.home", "catalog.browse", "catalog.detail", "catalog_api.list_datasets",
+                       "catalog_api.get_dataset")
     register_nav(
         app,
         NavItem("catalog.home", _l("首页"), order=0),

@@ -15,7 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from . import auth, i18n, nav, security
+    from . import auth, i18n, nav, pagecache, security
     from .config import Settings
     from .db import db
     from .errors import register_error_handlers
@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
     i18n.init_app(app)
     nav.init_app(app)
+    pagecache.init_app(app)
     security.init_app(app)
     register_error_handlers(app)
     for name in FEATURE_PACKAGES:

@@ -63,6 +63,7 @@ class Settings:
     queue_url: str = field(default="", metadata={"env": "MARKET_QUEUE_URL", "doc": "'' = embedded job queue (SQLite file in MARKET_DATA_DIR); redis://host:6379/0 = Redis"})
     smtp_url: str = field(default="", metadata={"env": "MARKET_SMTP_URL", "doc": "'' = e-mails stay in the outbox; smtp://user:pass@host:587 (STARTTLS) or smtps://…:465"})
     mail_from: str = field(default="noreply@data.example.gov.cn", metadata={"env": "MARKET_MAIL_FROM", "doc": "sender address of notification e-mails"})
+    page_cache_seconds: int = field(default=30, metadata={"env": "MARKET_PAGE_CACHE_SECONDS", "doc": "how long anonymous visitors' pages are cached (0 = off); a catalog change clears the cache at once"})
     base_url: str = field(default="http://127.0.0.1:5000", metadata={"env": "MARKET_BASE_URL", "doc": "public address of the site, for links in e-mails"})
 
     @classmethod
@@ -127,6 +128,7 @@ class Settings:
             smtp_url=smtp_url,
             mail_from=env.get("MARKET_MAIL_FROM") or "noreply@data.example.gov.cn",
             base_url=base_url,
+            page_cache_seconds=_int("MARKET_PAGE_CACHE_SECONDS", env.get("MARKET_PAGE_CACHE_SECONDS", "30"), 0, 3600),
         )
 
     @classmethod
@@ -146,6 +148,7 @@ class Settings:
             "REMEMBER_COOKIE_SECURE": self.secure_cookies,
             "WTF_CSRF_TIME_LIMIT": None,
             "BABEL_DEFAULT_LOCALE": "zh",
+            "PAGE_CACHE_SECONDS": self.page_cache_seconds,
             "MARKET": self,
         }
 

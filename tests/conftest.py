@@ -40,6 +40,7 @@ def settings(tmp_path_factory):
         "MARKET_ARGON2_TIME_COST": "1",
         "MARKET_ARGON2_MEMORY_COST": "64",
         "MARKET_SEARCH_URL": "",
+        "MARKET_PAGE_CACHE_SECONDS": "0",  # tests/market/test_pagecache.py turns it on
     }
     if os.environ.get("MARKET_TEST_DATABASE_URL"):
         env["MARKET_DATABASE_URL"] = os.environ["MARKET_TEST_DATABASE_URL"]
