@@ -34,7 +34,15 @@ def init_app(app: Flask) -> None:
             return db.session.scalar(select(func.count()).select_from(CartItem).join(Cart)
                                      .where(Cart.user_id == current_user.id)) or 0
 
-        return {"cart_count": cart_count}
+        return {"cart_count": cart_count, "demand_url": demand_url}
+
+    def demand_url(dataset_id: int) -> str:
+        """Where to post a data demand (数据需求) for an entry that cannot be requested."""
+        from flask import url_for
+
+        if "demands.new" in app.view_functions:
+            return url_for("demands.new", dataset_id=dataset_id)
+        return f"/demands/new?dataset_id={int(dataset_id)}"
 
     register_nav(
         app,
@@ -42,4 +50,6 @@ def init_app(app: Flask) -> None:
                 badge=lambda: _cart_count()["cart_count"]() or "0", css_class="cart-link"),
         NavItem("orders.my_requests", _l("我的申请"), place="user", roles=("requester", "officer"), order=30),
         NavItem("orders.inbox", _l("审批待办"), place="user", roles=("officer", "operator"), order=40),
+        NavItem("orders.overdue", _l("逾期审批"), place="user", roles=("officer", "operator"), order=41),
+        NavItem("orders.overview", _l("申请总览"), place="user", roles=("operator",), order=42),
     )

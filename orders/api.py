@@ -159,11 +159,11 @@ def approvals_batch():
 
 
 @bp.get("/approvals/overdue")
-@require_roles(Role.operator)
+@require_roles(Role.officer, Role.operator)
 def overdue():
-    """Steps past their due time (operators)."""
+    """Steps past their due time: every one for operators, an officer's own department's owner steps."""
     return jsonify({"items": [dict(dump_step(s), line_id=s.line_id, request_id=s.line.request_id)
-                              for s in queries.overdue_steps()]})
+                              for s in queries.overdue_steps(user=current_user)]})
 
 
 @bp.get("/grants")

@@ -72,7 +72,8 @@ def orders_paths() -> dict:
         "/api/v1/approvals/batch": {"post": {
             "summary": "Approve or reject several lines; a result per line", "security": SEC,
             "requestBody": _body(BatchDecisionInput()), "responses": {**_ok(), **_errors(400, 401, 403, 404, 422)}}},
-        "/api/v1/approvals/overdue": {"get": {"summary": "Steps past their due time (operators)",
+        "/api/v1/approvals/overdue": {"get": {"summary": "Steps past their due time (operators: all; "
+                                                         "officers: their department's)",
                                               "security": SEC, "responses": {**_ok(), **_errors(401, 403)}}},
         "/api/v1/grants": {"get": {"summary": "The caller's grants (items, delivery modes, expiry)",
                                    "security": SEC, "responses": {**_ok(), **_errors(401)}}},

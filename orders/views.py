@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from market.auth import login_required, require_roles
 from market.auth.models import Role
-from market.db import db
+from market.db import db, utcnow
 from market.errors import MarketError, NotFound
 from market.security import MAX_ID
 
@@ -18,7 +18,7 @@ from . import decisions, queries, services
 from .models import AccessRequest, RequestLine
 from .permissions import can_answer, can_decide, can_see_line, can_view_request, can_withdraw, current_step
 from .schemas import CheckoutInput
-from .state import aggregate_state
+from .state import LineState, aggregate_state
 
 bp = Blueprint("orders", __name__)
 shopper_required = require_roles(Role.requester, Role.officer)
@@ -172,13 +172,69 @@ def withdraw(request_id: int, line_id: int):
     return redirect(url_for("orders.request_detail", request_id=request_id))
 
 
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_ID else None
+
+
+def _departments():
+    from catalog.models import Department
+
+    return db.session.scalars(select(Department).order_by(Department.code).limit(1000)).all()
+
+
 @bp.get("/approvals")
 @approver_required
 def inbox():
     kind = request.args.get("kind") if request.args.get("kind") in ("owner", "platform", "compliance") else None
     overdue = request.args.get("overdue") == "1"
-    lines = queries.approvals_for(current_user, kind=kind, overdue=overdue)
-    return render_template("orders/inbox.html", lines=lines, kind=kind, overdue=overdue, current_step=current_step)
+    department_id = _int_arg("department")
+    lines = queries.approvals_for(current_user, kind=kind, overdue=overdue, department_id=department_id)
+    return render_template("orders/inbox.html", lines=lines, kind=kind, overdue=overdue, current_step=current_step,
+                           department_id=department_id, departments=_departments(), now=utcnow())
+
+
+@bp.get("/approvals/overdue")
+@approver_required
+def overdue():
+    """Steps past their due time: an officer's own department's, every one for operators."""
+    now = utcnow()
+    return render_template("orders/overdue.html", steps=queries.overdue_steps(now, user=current_user),
+                           due_soon=queries.due_soon_steps(now, user=current_user), now=now)
+
+
+OVERVIEW_PER_PAGE = 50
+
+
+@bp.get("/approvals/overview")
+@require_roles(Role.operator)
+def overview():
+    """The operator overview: every request with filters, counts per state, deadlines and escalations."""
+    from datetime import date
+
+    errors = {}
+    dates = {}
+    for key in ("from", "to"):
+        raw = request.args.get(key, "").strip()
+        try:
+            dates[key] = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            dates[key] = None
+            errors[key] = _("日期格式应为 年-月-日，例如 2026-03-01。")
+    state = request.args.get("state") if request.args.get("state") in {s.value for s in LineState} else None
+    f = queries.OverviewFilter(state=state, department_id=_int_arg("department"), date_from=dates["from"],
+                               date_to=dates["to"])
+    page = min(_int_arg("page") or 1, 10_000)
+    rows, total = queries.overview_requests(f, page=page, per_page=OVERVIEW_PER_PAGE)
+    now = utcnow()
+    return render_template("orders/overview.html", f=f, rows=rows, total=total, page=page,
+                           pages=max(1, -(-total // OVERVIEW_PER_PAGE)), counts=queries.line_state_counts(f),
+                           line_states=[s.value for s in LineState], departments=_departments(), errors=errors,
+                           args={k: request.args.get(k, "") for k in ("state", "department", "from", "to")},
+                           overdue=queries.overdue_steps(now, limit=20),
+                           overdue_total=queries.count_overdue(now),
+                           due_soon=queries.due_soon_steps(now, limit=20), escalated=queries.escalated_steps(20),
+                           aggregate=lambda r: aggregate_state([ln.state for ln in r.lines]), now=now)
 
 
 @bp.post("/approvals/batch")
