@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from blinker import signal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -14,6 +15,10 @@ from market.errors import Conflict, Forbidden, ValidationFailed
 from .models import Category, DataItem, Dataset, DatasetChange, DatasetTag, Department
 from .permissions import can_create_in, can_manage
 from .vocab import DatasetStatus
+
+# Sent inside the publishing transaction after an entry is published (``sender`` is the Dataset,
+# ``actor=`` the user); receivers (e.g. demands closing fulfilled demands) act in the same transaction.
+dataset_published = signal("catalog.dataset-published")
 
 TRACKED = ("title", "summary", "category_id", "department_id", "update_frequency", "share_attribute",
            "open_attribute", "level", "delivery_modes", "price", "tags", "formats", "items")
@@ -155,6 +160,7 @@ def publish_dataset(ds: Dataset, *, actor) -> Dataset:
     ds.status = DatasetStatus.published
     ds.published_at = ds.published_at or date.today()
     record_change(ds, "published", actor=actor, changes={"status": [old, "published"]})
+    dataset_published.send(ds, actor=actor)
     return ds
 
 

@@ -14,5 +14,6 @@ FEATURE_PACKAGES = (
     "jobs",
     "rules",
     "delivery",
+    "demands",
     "dashboard",
 )

@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "jobs.models",
     "delivery.models",
     "rules.models",
+    "demands.models",
 )
 
 
