@@ -73,3 +73,28 @@ def test_cart_checkout_and_approvals_journey(client, shop, as_user):
     assert verify_chain().ok
     actions = set(db.session.scalars(db.select(AuditEvent.action)))
     assert {"access_request.submitted", "request_line.granted", "approval_step.approved"} <= actions
+
+
+def test_editing_a_decision_in_the_audit_log_is_named_by_audit_verify(client, shop, as_user, runner):
+    """The journey's decisions are in the hash chain: forging one makes `market audit verify` name it."""
+    from sqlalchemy import text
+
+    from audit.models import AuditEvent
+    from market.cli import cli
+
+    u, d = shop["users"], shop["data"]
+    req_h = as_user(u["requester"])
+    client.post("/api/v1/cart/items", json={"dataset_id": d["conditional2"].id}, headers=req_h)
+    request = client.post("/api/v1/requests", json={"purpose": "核验企业登记信息用于审批", "period_days": 30},
+                          headers=req_h).get_json()
+    line = request["lines"][0]
+    resp = client.post(f"/api/v1/requests/{request['id']}/lines/{line['id']}/decision",
+                       json={"decision": "reject", "comment": "用途不明确"}, headers=as_user(u["officer"]))
+    assert resp.status_code == 200 and resp.get_json()["state"] == "rejected"
+    assert runner.invoke(cli, ["audit", "verify"]).exit_code == 0
+    forged = db.session.scalar(db.select(AuditEvent.id).where(AuditEvent.action == "approval_step.rejected"))
+    db.session.execute(text("UPDATE audit_events SET action = 'approval_step.approved' WHERE id = :id"),
+                       {"id": forged})
+    db.session.commit()
+    out = runner.invoke(cli, ["audit", "verify"])
+    assert out.exit_code == 1 and f"audit entry {forged} is broken" in out.output
