@@ -14,6 +14,7 @@ FEATURE_PACKAGES = (
     "jobs",
     "rules",
     "delivery",
+    "watermark",
     "demands",
     "dashboard",
 )

@@ -1,0 +1,171 @@
+"""Tracing leaked copies back to their grant: ``market trace FILE`` among 50 grants of one entry."""
+
+from __future__ import annotations
+
+import json
+
+import market.cli
+from market.db import db
+
+from .conftest import NAMES, csv_text, csv_via_xlsx, delivered, leak
+
+
+def _trace(runner, path):
+    return runner.invoke(market.cli.cli, ["trace", str(path)])
+
+
+def _requester_line(grant) -> list[str]:
+    req = grant.line.request
+    return [f"grant {grant.id} ", f"request {req.id} ", req.requester.username, req.department.name,
+            grant.granted_at.strftime("%Y-%m-%d")]
+
+
+def test_headerless_shuffled_subset_names_the_grant_among_50(fifty_grants, runner, tmp_path):
+    ds, grants = fifty_grants
+    thief = grants[23]
+    rows = leak(delivered(thief), keep=0.7)
+    assert len(rows) == 3500
+    path = tmp_path / "leak.csv"
+    path.write_text(csv_text(rows, NAMES, header=False), encoding="utf-8")
+
+    result = _trace(runner, path)
+
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[1]
+    assert first.startswith("match: ")
+    for part in _requester_line(thief):
+        assert part in first
+    assert "also consistent" not in result.output  # no other grant of the 50 passes
+
+
+def test_csv_to_xlsx_and_back_keeps_the_fingerprint(fifty_grants, runner, tmp_path):
+    ds, grants = fifty_grants
+    thief = grants[7]
+    rows = leak(delivered(thief), keep=0.7, seed=11)
+    text = csv_via_xlsx(csv_text(rows, NAMES, header=False), tmp_path)
+    assert "无锡" in text and text != csv_text(rows, NAMES, header=False)  # numbers were reformatted
+    path = tmp_path / "roundtrip.csv"
+    path.write_text(text, encoding="utf-8")
+
+    result = _trace(runner, path)
+
+    assert result.exit_code == 0, result.output
+    assert f"match: grant {thief.id} " in result.output
+
+
+def test_a_few_hundred_rows_with_dropped_columns_are_enough(fifty_grants, runner, tmp_path):
+    ds, grants = fifty_grants
+    thief = grants[41]
+    rows = leak(delivered(thief), keep=0.06, seed=5)  # 300 rows
+    kept = ["企业名称", "统一社会信用代码", "注册资本", "住所"]  # columns re-ordered and some dropped
+    path = tmp_path / "few.csv"
+    path.write_text("# exported for review\n" + csv_text(rows, kept), encoding="utf-8")
+
+    result = _trace(runner, path)
+
+    assert result.exit_code == 0, result.output
+    assert f"match: grant {thief.id} " in result.output
+
+
+def test_json_and_xlsx_copies_from_the_delivery_writers(fifty_grants, tmp_path):
+    from delivery.formats import stream
+    from watermark import trace_file
+
+    ds, grants = fifty_grants
+    thief = grants[2]
+    rows = delivered(thief)[:800]
+    for fmt in ("json", "xlsx"):
+        data = b"".join(stream(fmt, NAMES, iter(rows)))
+        path = tmp_path / f"copy.{fmt}"
+        path.write_bytes(data)
+        result = trace_file(str(path))
+        assert result.matched, (fmt, result.reason)
+        assert [f.grant_id for f in result.findings] == [thief.id]
+        assert result.best.requester == thief.line.request.requester.username
+
+
+def test_undelivered_original_is_no_match(fifty_grants, runner, tmp_path):
+    from delivery import store
+
+    ds, grants = fifty_grants
+    rows = leak(list(store.iter_rows(ds.id, NAMES)), keep=0.7)
+    path = tmp_path / "original.csv"
+    path.write_text(csv_text(rows, NAMES, header=False), encoding="utf-8")
+
+    result = _trace(runner, path)
+
+    assert result.exit_code == 1, result.output
+    assert "no match" in result.output
+    assert "3500 rows match entry" in result.output
+
+
+def test_file_of_another_entry_is_no_match(fifty_grants, company_entry, make_user, make_grant, runner, tmp_path):
+    from delivery import store
+
+    ds, grants = fifty_grants
+    other = company_entry(2000, seed=99, prefix="91320500MB", title="苏州企业登记信息")
+    make_grant(make_user("requester"), other)  # the other entry has a grant, but this copy is not from it
+    rows = list(store.iter_rows(other.id, NAMES))
+    path = tmp_path / "other.csv"
+    path.write_text(csv_text(rows, NAMES), encoding="utf-8")
+
+    result = _trace(runner, path)
+
+    assert result.exit_code == 1, result.output
+    assert "no match" in result.output
+
+
+def test_unrelated_file_is_no_match(fifty_grants, runner, tmp_path):
+    path = tmp_path / "unrelated.json"
+    path.write_text(json.dumps([{"城市": "无锡", "人口": 7_490_000 + i} for i in range(500)]), encoding="utf-8")
+
+    result = _trace(runner, path)
+
+    assert result.exit_code == 1
+    assert "no match: no rows of the file match" in result.output
+
+
+def test_too_few_rows_is_no_match_not_a_guess(fifty_grants, runner, tmp_path):
+    ds, grants = fifty_grants
+    rows = leak(delivered(grants[0]), keep=0.002)  # 10 rows: about two marks, no proof
+    path = tmp_path / "tiny.csv"
+    path.write_text(csv_text(rows, NAMES), encoding="utf-8")
+
+    result = _trace(runner, path)
+
+    assert result.exit_code == 1, result.output
+    assert "no match" in result.output
+
+
+def test_merged_copies_name_both_grants(fifty_grants):
+    from watermark.readers import read_table
+    from watermark.services import trace_loaded
+
+    ds, grants = fifty_grants
+    a, b = grants[4], grants[30]
+    rows = leak(delivered(a), keep=0.3, seed=1) + leak(delivered(b), keep=0.3, seed=2)
+    result = trace_loaded(read_table(csv_text(rows, NAMES).encode(), "merged.csv"))
+    assert result.matched
+    assert sorted(f.grant_id for f in result.findings) == sorted([a.id, b.id])
+
+
+def test_trace_is_recorded_in_the_audit_chain(fifty_grants, runner, tmp_path):
+    from sqlalchemy import select
+
+    from audit.models import AuditEvent
+
+    ds, grants = fifty_grants
+    path = tmp_path / "leak.csv"
+    path.write_text(csv_text(leak(delivered(grants[9]), keep=0.2), NAMES), encoding="utf-8")
+    assert _trace(runner, path).exit_code == 0
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "watermark.trace")).one()
+    assert event.object_id == str(grants[9].id)
+    assert event.payload["matched"] is True
+
+
+def test_unreadable_file_exits_2(app, runner, tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a workbook")
+    result = _trace(runner, path)
+    assert result.exit_code == 2
+    assert "cannot read" in result.output
