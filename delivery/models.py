@@ -57,7 +57,7 @@ class DataRow(db.Model):
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
     key: Mapped[str | None] = mapped_column(String(200))
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[dict] = mapped_column(JSON)  # written by store._write (unescaped UTF-8 on SQLite)
 
 
 class DataUpload(db.Model):

@@ -9,9 +9,10 @@ half-way leaves nothing behind.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import JSON, Text, bindparam, cast, delete, func, insert, select
 
 from market.db import db, utcnow
 
@@ -117,19 +118,31 @@ def _ensure_table(dataset_id: int, *, key: str | None, source: str, actor_id: in
     return table
 
 
+def _insert_statement():
+    """INSERT of pre-serialised rows. The JSON is written unescaped (ensure_ascii=False): SQLite's
+    json_extract does not match a \\u-escaped key against a Chinese path ('$."注册资本"'), so filters
+    on rows written by the JSON type's default serialiser would silently find nothing."""
+    data = bindparam("data", type_=Text)
+    if db.session.get_bind().dialect.name != "sqlite":
+        data = cast(data, JSON)
+    return insert(DataRow.__table__).values(dataset_id=bindparam("dataset_id"), key=bindparam("key"), data=data)
+
+
 def _write(dataset_id: int, rows: Iterable[dict], key: str | None) -> int:
+    stmt = _insert_statement()
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
     written = 0
     chunk: list[dict] = []
     for row in rows:
         k = row.get(key) if key else None
         chunk.append({"dataset_id": dataset_id, "key": None if k in (None, "") else str(k)[:KEY_MAX],
-                      "data": row})
+                      "data": dumps(row)})
         if len(chunk) >= BATCH:
-            db.session.execute(insert(DataRow), chunk)
+            db.session.execute(stmt, chunk)
             written += len(chunk)
             chunk = []
     if chunk:
-        db.session.execute(insert(DataRow), chunk)
+        db.session.execute(stmt, chunk)
         written += len(chunk)
     return written
 

@@ -58,7 +58,7 @@ def api_keys():
     secret = None
     if request.method == "POST":
         try:
-            key, secret = keys.create_key(current_user, request.form.get("name", ""))
+            _key, secret = keys.create_key(current_user, request.form.get("name", ""))
             db.session.commit()
             flash(_("密钥已创建。请立即复制保存：它只显示这一次。"), "success")
         except ValidationFailed as exc:

@@ -2,7 +2,7 @@
 
 Revision ID: 65f85794cf02
 Revises: 
-Create Date: 2026-11-24 10:23:31.858366
+Create Date: 2026-11-24 10:29:58.270224
 """
 import sqlalchemy as sa
 from alembic import op
@@ -125,6 +125,17 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint('working_days BETWEEN 1 AND 60', name=op.f('ck_step_deadlines_working_days_range')),
     sa.PrimaryKeyConstraint('step_kind', name=op.f('pk_step_deadlines'))
+    )
+    op.create_table('trade_webhook_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('provider', sa.String(length=20), nullable=False),
+    sa.Column('event_id', sa.String(length=100), nullable=False),
+    sa.Column('type', sa.String(length=60), nullable=False),
+    sa.Column('object_id', sa.String(length=100), nullable=False),
+    sa.Column('outcome', sa.String(length=200), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trade_webhook_events')),
+    sa.UniqueConstraint('event_id', name=op.f('uq_trade_webhook_events_event_id'))
     )
     op.create_table('datasets',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -381,6 +392,57 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_delivery_uploads_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_delivery_uploads_dataset_id'), ['dataset_id'], unique=False)
 
+    op.create_table('demands',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('purpose', sa.Text(), nullable=False),
+    sa.Column('items', sa.JSON(), nullable=False),
+    sa.Column('items_text', sa.String(length=2000), nullable=False),
+    sa.Column('frequency', sa.Enum('once', 'realtime', 'daily', 'weekly', 'monthly', 'quarterly', 'yearly', name='demand_frequency', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('needed_by', sa.Date(), nullable=True),
+    sa.Column('dataset_id', sa.Integer(), nullable=True),
+    sa.Column('requester_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.Enum('submitted', 'routed', 'planned', 'fulfilled', 'existing', 'refused', 'withdrawn', name='demand_state', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('suggestions', sa.JSON(), nullable=False),
+    sa.Column('declined_department_ids', sa.JSON(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('routed_by_id', sa.Integer(), nullable=True),
+    sa.Column('routed_at', sa.DateTime(), nullable=True),
+    sa.Column('due_at', sa.DateTime(), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(), nullable=True),
+    sa.Column('escalated_at', sa.DateTime(), nullable=True),
+    sa.Column('outcome', sa.Enum('will_publish', 'exists', 'not_held', 'refused', name='demand_outcome', native_enum=False, create_constraint=True, length=20), nullable=True),
+    sa.Column('answer', sa.Text(), nullable=False),
+    sa.Column('publish_by', sa.Date(), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('answered_at', sa.DateTime(), nullable=True),
+    sa.Column('linked_dataset_id', sa.Integer(), nullable=True),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('supporter_count', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("state != 'fulfilled' OR linked_dataset_id IS NOT NULL", name=op.f('ck_demands_fulfilled_has_entry')),
+    sa.CheckConstraint("state != 'planned' OR publish_by IS NOT NULL", name=op.f('ck_demands_planned_has_date')),
+    sa.CheckConstraint("state NOT IN ('routed', 'planned') OR department_id IS NOT NULL", name=op.f('ck_demands_routed_has_department')),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['users.id'], name=op.f('fk_demands_answered_by_id_users')),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_demands_dataset_id_datasets'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_demands_department_id_departments')),
+    sa.ForeignKeyConstraint(['linked_dataset_id'], ['datasets.id'], name=op.f('fk_demands_linked_dataset_id_datasets'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['requester_id'], ['users.id'], name=op.f('fk_demands_requester_id_users')),
+    sa.ForeignKeyConstraint(['routed_by_id'], ['users.id'], name=op.f('fk_demands_routed_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_demands'))
+    )
+    with op.batch_alter_table('demands', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_demands_closed_at'), ['closed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_demands_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_demands_dataset_id'), ['dataset_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_demands_department_id'), ['department_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_demands_linked_dataset_id'), ['linked_dataset_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_demands_requester_id'), ['requester_id'], unique=False)
+        batch_op.create_index('ix_demands_state_due', ['state', 'due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_demands_title'), ['title'], unique=False)
+
     op.create_table('harvested_datasets',
     sa.Column('dataset_id', sa.Integer(), nullable=False),
     sa.Column('source_id', sa.Integer(), nullable=False),
@@ -395,6 +457,29 @@ def upgrade():
     )
     with op.batch_alter_table('harvested_datasets', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_harvested_datasets_source_id'), ['source_id'], unique=False)
+
+    op.create_table('kb_articles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.Enum('policy', 'standard', 'guide', 'case', name='kb_article_kind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('summary', sa.String(length=500), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'published', name='kb_article_status', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('published_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_kb_articles_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_kb_articles_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_articles'))
+    )
+    with op.batch_alter_table('kb_articles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kb_articles_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_kb_articles_published_at'), ['published_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_kb_articles_status'), ['status'], unique=False)
 
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -511,6 +596,41 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_search_synonyms_synonym'), ['synonym'], unique=False)
         batch_op.create_index(batch_op.f('ix_search_synonyms_term'), ['term'], unique=False)
 
+    op.create_table('trade_blocks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('dataset_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('by_id', sa.Integer(), nullable=True),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('(department_id IS NULL) != (dataset_id IS NULL)', name=op.f('ck_trade_blocks_one_target')),
+    sa.ForeignKeyConstraint(['by_id'], ['users.id'], name=op.f('fk_trade_blocks_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_trade_blocks_dataset_id_datasets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_trade_blocks_department_id_departments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trade_blocks')),
+    sa.UniqueConstraint('dataset_id', name=op.f('uq_trade_blocks_dataset_id')),
+    sa.UniqueConstraint('department_id', name=op.f('uq_trade_blocks_department_id'))
+    )
+    op.create_table('trade_products',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('download', 'subscription', 'api_calls', name='product_kind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('amount_fen', sa.Integer(), nullable=False),
+    sa.Column('period_days', sa.Integer(), nullable=True),
+    sa.Column('calls', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind != 'api_calls' OR calls BETWEEN 1 AND 100000000", name=op.f('ck_trade_products_bundle_calls')),
+    sa.CheckConstraint("kind != 'subscription' OR period_days BETWEEN 1 AND 3660", name=op.f('ck_trade_products_subscription_period')),
+    sa.CheckConstraint('amount_fen > 0 AND amount_fen <= 100000000', name=op.f('ck_trade_products_amount_range')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_trade_products_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_trade_products_dataset_id_datasets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trade_products'))
+    )
+    with op.batch_alter_table('trade_products', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trade_products_dataset_id'), ['dataset_id'], unique=False)
+
     op.create_table('cart_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('cart_id', sa.Integer(), nullable=False),
@@ -525,6 +645,21 @@ def upgrade():
     with op.batch_alter_table('cart_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cart_items_cart_id'), ['cart_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cart_items_dataset_id'), ['dataset_id'], unique=False)
+
+    op.create_table('demand_supports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('demand_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['demand_id'], ['demands.id'], name=op.f('fk_demand_supports_demand_id_demands'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_demand_supports_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_demand_supports')),
+    sa.UniqueConstraint('demand_id', 'user_id', name='demand_user')
+    )
+    with op.batch_alter_table('demand_supports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_demand_supports_demand_id'), ['demand_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_demand_supports_user_id'), ['user_id'], unique=False)
 
     op.create_table('email_outbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -543,6 +678,24 @@ def upgrade():
     with op.batch_alter_table('email_outbox', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_email_outbox_next_attempt_at'), ['next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_email_outbox_sent_at'), ['sent_at'], unique=False)
+
+    op.create_table('kb_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('article_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('stored_name', sa.String(length=80), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['article_id'], ['kb_articles.id'], name=op.f('fk_kb_attachments_article_id_kb_articles'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_kb_attachments_uploaded_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_attachments')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_kb_attachments_stored_name'))
+    )
+    with op.batch_alter_table('kb_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kb_attachments_article_id'), ['article_id'], unique=False)
 
     op.create_table('rec_bundle_items',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -602,6 +755,21 @@ def upgrade():
     with op.batch_alter_table('review_reports', schema=None) as batch_op:
         batch_op.create_index('ix_review_reports_open', ['resolved_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_review_reports_review_id'), ['review_id'], unique=False)
+
+    op.create_table('trade_choices',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_trade_choices_dataset_id_datasets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['product_id'], ['trade_products.id'], name=op.f('fk_trade_choices_product_id_trade_products'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_trade_choices_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trade_choices')),
+    sa.UniqueConstraint('user_id', 'dataset_id', name='user_dataset')
+    )
+    with op.batch_alter_table('trade_choices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trade_choices_user_id'), ['user_id'], unique=False)
 
     op.create_table('request_lines',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -687,6 +855,47 @@ def upgrade():
     with op.batch_alter_table('request_comments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_request_comments_request_id'), ['request_id'], unique=False)
 
+    op.create_table('trade_payments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('buyer_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.Enum('download', 'subscription', 'api_calls', name='product_kind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('period_days', sa.Integer(), nullable=True),
+    sa.Column('calls', sa.Integer(), nullable=True),
+    sa.Column('amount_fen', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('provider', sa.String(length=20), nullable=False),
+    sa.Column('intent_id', sa.String(length=100), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('due', 'failed', 'succeeded', 'partially_refunded', 'refunded', 'expired', 'canceled', name='payment_status', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('refunded_fen', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('paid_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint('amount_fen > 0', name=op.f('ck_trade_payments_amount_positive')),
+    sa.CheckConstraint('refunded_fen BETWEEN 0 AND amount_fen', name=op.f('ck_trade_payments_refund_range')),
+    sa.ForeignKeyConstraint(['buyer_id'], ['users.id'], name=op.f('fk_trade_payments_buyer_id_users')),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_trade_payments_dataset_id_datasets')),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_trade_payments_department_id_departments')),
+    sa.ForeignKeyConstraint(['line_id'], ['request_lines.id'], name=op.f('fk_trade_payments_line_id_request_lines'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['product_id'], ['trade_products.id'], name=op.f('fk_trade_payments_product_id_trade_products'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['request_id'], ['access_requests.id'], name=op.f('fk_trade_payments_request_id_access_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trade_payments')),
+    sa.UniqueConstraint('intent_id', name=op.f('uq_trade_payments_intent_id')),
+    sa.UniqueConstraint('line_id', name=op.f('uq_trade_payments_line_id'))
+    )
+    with op.batch_alter_table('trade_payments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trade_payments_buyer_id'), ['buyer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trade_payments_dataset_id'), ['dataset_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trade_payments_department_id'), ['department_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trade_payments_request_id'), ['request_id'], unique=False)
+        batch_op.create_index('ix_trade_payments_status_expires', ['status', 'expires_at'], unique=False)
+
     op.create_table('delivery_usage',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
@@ -713,11 +922,93 @@ def upgrade():
         batch_op.create_index('ix_delivery_usage_grant', ['grant_id'], unique=False)
         batch_op.create_index('ix_delivery_usage_user_dataset', ['user_id', 'dataset_id'], unique=False)
 
+    op.create_table('objections',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('item_name', sa.String(length=200), nullable=True),
+    sa.Column('grant_id', sa.Integer(), nullable=True),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('wrong', 'missing', 'late', 'inconsistent', name='objection_kind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('other_source', sa.String(length=300), nullable=False),
+    sa.Column('raised_by_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.Enum('open', 'corrected', 'explained', 'rejected', name='objection_state', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('outcome', sa.Enum('corrected', 'explained', 'rejected', name='objection_outcome', native_enum=False, create_constraint=True, length=20), nullable=True),
+    sa.Column('answer', sa.Text(), nullable=False),
+    sa.Column('corrected_version', sa.String(length=40), nullable=False),
+    sa.Column('notified_holders', sa.Integer(), nullable=False),
+    sa.Column('due_at', sa.DateTime(), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(), nullable=True),
+    sa.Column('escalated_at', sa.DateTime(), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('answered_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("state != 'corrected' OR length(corrected_version) > 0", name=op.f('ck_objections_corrected_has_version')),
+    sa.CheckConstraint("state = 'open' OR answered_by_id IS NOT NULL", name=op.f('ck_objections_answer_has_officer')),
+    sa.CheckConstraint("state NOT IN ('explained', 'rejected') OR length(answer) > 0", name=op.f('ck_objections_answer_has_reason')),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['users.id'], name=op.f('fk_objections_answered_by_id_users')),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_objections_dataset_id_datasets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_objections_department_id_departments')),
+    sa.ForeignKeyConstraint(['grant_id'], ['grants.id'], name=op.f('fk_objections_grant_id_grants'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['raised_by_id'], ['users.id'], name=op.f('fk_objections_raised_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_objections'))
+    )
+    with op.batch_alter_table('objections', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_objections_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_objections_dataset_state', ['dataset_id', 'state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_objections_department_id'), ['department_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_objections_grant_id'), ['grant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_objections_raised_by_id'), ['raised_by_id'], unique=False)
+        batch_op.create_index('ix_objections_state_due', ['state', 'due_at'], unique=False)
+
+    op.create_table('trade_ledger',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=False),
+    sa.Column('buyer_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('amount_fen', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('provider', sa.String(length=20), nullable=False),
+    sa.Column('provider_ref', sa.String(length=100), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("(kind = 'charge' AND amount_fen > 0) OR (kind = 'refund' AND amount_fen < 0)", name=op.f('ck_trade_ledger_sign_matches_kind')),
+    sa.ForeignKeyConstraint(['buyer_id'], ['users.id'], name=op.f('fk_trade_ledger_buyer_id_users')),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_trade_ledger_department_id_departments')),
+    sa.ForeignKeyConstraint(['payment_id'], ['trade_payments.id'], name=op.f('fk_trade_ledger_payment_id_trade_payments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trade_ledger')),
+    sa.UniqueConstraint('provider_ref', name=op.f('uq_trade_ledger_provider_ref'))
+    )
+    with op.batch_alter_table('trade_ledger', schema=None) as batch_op:
+        batch_op.create_index('ix_trade_ledger_buyer_at', ['buyer_id', 'at'], unique=False)
+        batch_op.create_index('ix_trade_ledger_department_at', ['department_id', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trade_ledger_payment_id'), ['payment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trade_ledger_request_id'), ['request_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('trade_ledger', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trade_ledger_request_id'))
+        batch_op.drop_index(batch_op.f('ix_trade_ledger_payment_id'))
+        batch_op.drop_index('ix_trade_ledger_department_at')
+        batch_op.drop_index('ix_trade_ledger_buyer_at')
+
+    op.drop_table('trade_ledger')
+    with op.batch_alter_table('objections', schema=None) as batch_op:
+        batch_op.drop_index('ix_objections_state_due')
+        batch_op.drop_index(batch_op.f('ix_objections_raised_by_id'))
+        batch_op.drop_index(batch_op.f('ix_objections_grant_id'))
+        batch_op.drop_index(batch_op.f('ix_objections_department_id'))
+        batch_op.drop_index('ix_objections_dataset_state')
+        batch_op.drop_index(batch_op.f('ix_objections_created_at'))
+
+    op.drop_table('objections')
     with op.batch_alter_table('delivery_usage', schema=None) as batch_op:
         batch_op.drop_index('ix_delivery_usage_user_dataset')
         batch_op.drop_index('ix_delivery_usage_grant')
@@ -725,6 +1016,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_delivery_usage_at'))
 
     op.drop_table('delivery_usage')
+    with op.batch_alter_table('trade_payments', schema=None) as batch_op:
+        batch_op.drop_index('ix_trade_payments_status_expires')
+        batch_op.drop_index(batch_op.f('ix_trade_payments_request_id'))
+        batch_op.drop_index(batch_op.f('ix_trade_payments_department_id'))
+        batch_op.drop_index(batch_op.f('ix_trade_payments_dataset_id'))
+        batch_op.drop_index(batch_op.f('ix_trade_payments_buyer_id'))
+
+    op.drop_table('trade_payments')
     with op.batch_alter_table('request_comments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_request_comments_request_id'))
 
@@ -747,6 +1046,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_request_lines_dataset_id'))
 
     op.drop_table('request_lines')
+    with op.batch_alter_table('trade_choices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trade_choices_user_id'))
+
+    op.drop_table('trade_choices')
     with op.batch_alter_table('review_reports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_review_reports_review_id'))
         batch_op.drop_index('ix_review_reports_open')
@@ -763,16 +1066,30 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_rec_bundle_items_bundle_id'))
 
     op.drop_table('rec_bundle_items')
+    with op.batch_alter_table('kb_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kb_attachments_article_id'))
+
+    op.drop_table('kb_attachments')
     with op.batch_alter_table('email_outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_email_outbox_sent_at'))
         batch_op.drop_index(batch_op.f('ix_email_outbox_next_attempt_at'))
 
     op.drop_table('email_outbox')
+    with op.batch_alter_table('demand_supports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_demand_supports_user_id'))
+        batch_op.drop_index(batch_op.f('ix_demand_supports_demand_id'))
+
+    op.drop_table('demand_supports')
     with op.batch_alter_table('cart_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cart_items_dataset_id'))
         batch_op.drop_index(batch_op.f('ix_cart_items_cart_id'))
 
     op.drop_table('cart_items')
+    with op.batch_alter_table('trade_products', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trade_products_dataset_id'))
+
+    op.drop_table('trade_products')
+    op.drop_table('trade_blocks')
     with op.batch_alter_table('search_synonyms', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_search_synonyms_term'))
         batch_op.drop_index(batch_op.f('ix_search_synonyms_synonym'))
@@ -795,10 +1112,27 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_notifications_created_at'))
 
     op.drop_table('notifications')
+    with op.batch_alter_table('kb_articles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kb_articles_status'))
+        batch_op.drop_index(batch_op.f('ix_kb_articles_published_at'))
+        batch_op.drop_index(batch_op.f('ix_kb_articles_kind'))
+
+    op.drop_table('kb_articles')
     with op.batch_alter_table('harvested_datasets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_harvested_datasets_source_id'))
 
     op.drop_table('harvested_datasets')
+    with op.batch_alter_table('demands', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_demands_title'))
+        batch_op.drop_index('ix_demands_state_due')
+        batch_op.drop_index(batch_op.f('ix_demands_requester_id'))
+        batch_op.drop_index(batch_op.f('ix_demands_linked_dataset_id'))
+        batch_op.drop_index(batch_op.f('ix_demands_department_id'))
+        batch_op.drop_index(batch_op.f('ix_demands_dataset_id'))
+        batch_op.drop_index(batch_op.f('ix_demands_created_at'))
+        batch_op.drop_index(batch_op.f('ix_demands_closed_at'))
+
+    op.drop_table('demands')
     with op.batch_alter_table('delivery_uploads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_delivery_uploads_dataset_id'))
         batch_op.drop_index(batch_op.f('ix_delivery_uploads_at'))
@@ -864,6 +1198,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_datasets_category_id'))
 
     op.drop_table('datasets')
+    op.drop_table('trade_webhook_events')
     op.drop_table('step_deadlines')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.drop_index('ix_login_failures_key_at')
