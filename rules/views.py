@@ -33,7 +33,11 @@ def _page() -> int:
 
 
 def _errors(exc: ValidationFailed) -> dict[str, str]:
-    out = {k: (v[0] if isinstance(v, list) and v else str(v)) for k, v in (exc.fields or {}).items()}
+    """Field → message for the page; API-style English field notes give way to the (Chinese) message."""
+    out = {}
+    for key, value in (exc.fields or {}).items():
+        text = value[0] if isinstance(value, list) and value else str(value)
+        out[key] = exc.message if text.isascii() else text
     return out or {"form": exc.message}
 
 
