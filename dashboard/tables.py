@@ -42,6 +42,10 @@ def _nested(*path: str) -> Callable[[dict], list[dict] | None]:
     return get
 
 
+def _single(section: str) -> Callable[[dict], list[dict] | None]:
+    return lambda d: None if d.get(section) is None else [d[section]]
+
+
 TABLES: dict[str, Table] = {
     "share_rate_by_department": Table(_l("按需共享率（按部门）"), ("department_id", "department", *SHARE_COLUMNS),
                                       _nested("on_demand_share_rate", "by_department")),
@@ -62,6 +66,16 @@ TABLES: dict[str, Table] = {
     "department_league": Table(_l("部门排行榜"), ("rank", "department_id", "department", "entries", "lines_decided",
                                                 "fulfilled", "share_rate", "owner_hours_mean", "deadline_breaches",
                                                 "rating_avg", "rating_count"), _nested("department_league")),
+    "demand_fulfilment": Table(_l("需求满足情况"), ("posted", "met", "open", "refused", "rate", "median_days",
+                                                   "p90_days"), _single("demand_fulfilment_rate")),
+    "demand_states": Table(_l("需求状态分布"), ("state", "demands"), _nested("demand_fulfilment_rate", "by_state")),
+    "objection_resolution": Table(_l("异议处理用时"), ("answered", "median_hours", "p90_hours", "on_time_rate", "open",
+                                                    "overdue_open"), _single("objection_resolution_time_hours")),
+    "objection_outcomes": Table(_l("异议处理结果"), ("outcome", "objections"),
+                                _nested("objection_resolution_time_hours", "by_outcome")),
+    "improvement_list": Table(_l("改进清单"), ("dataset_id", "title", "rating_avg", "rating_count", "bayesian_avg",
+                                             "low_reviews", "priority", "issues_summary", "advice"),
+                              _nested("improvement_list")),
 }
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -53,6 +53,9 @@ def chart_labels() -> dict:
         "rate": _("按需共享率"), "fulfilled": _("已满足"), "decided": _("已办结"), "median": _("中位数"),
         "p90": "P90", "hours": _("小时"), "on_time": _("按期办结"), "late": _("超期办结"),
         "overdue": _("超期未办"), "open_in_time": _("未到期"), "entries": _("目录"), "requested": _("被申请过"),
-        "uncategorised": _("未分类"), "demands": _("需求"), "met": _("已满足"),
+        "uncategorised": _("未分类"), "demands": _("需求"), "objections": _("异议"),
+        "states": {"submitted": _("待分派"), "routed": _("待答复"), "planned": _("计划发布"), "fulfilled": _("已发布满足"),
+                   "existing": _("已有目录满足"), "refused": _("已拒绝")},
+        "outcomes": {"corrected": _("已更正"), "explained": _("已说明"), "rejected": _("不予采纳")},
         "kinds": {"compliance": _("合规审查"), "owner": _("数源部门审批"), "platform": _("大数据管理局审批")},
     }

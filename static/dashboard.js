@@ -86,14 +86,23 @@
       });
     },
     demands: function (d) {
-      var rows = (d.demand_fulfilment_rate && d.demand_fulfilment_rate.by_month) || [];
+      var rows = d.demand_fulfilment_rate.by_state;
       return base({
-        xAxis: { type: "category", data: rows.map(function (r) { return r.month; }) },
-        yAxis: [{ type: "value", minInterval: 1 }, { type: "value", name: "%", min: 0, max: 100 }],
-        series: [{ name: L.demands, type: "bar", data: rows.map(function (r) { return r.closed; }) },
-                 { name: L.met, type: "bar", data: rows.map(function (r) { return r.fulfilled; }) },
-                 { name: L.rate, type: "line", yAxisIndex: 1, connectNulls: true,
-                   data: rows.map(function (r) { return pct(r.rate); }) }]
+        tooltip: { trigger: "axis", renderMode: "richText", axisPointer: { type: "shadow" } },
+        legend: { show: false },
+        xAxis: { type: "category", data: rows.map(function (r) { return (L.states && L.states[r.state]) || r.state; }) },
+        yAxis: { type: "value", minInterval: 1 },
+        series: [{ name: L.demands, type: "bar", data: rows.map(function (r) { return r.demands; }) }]
+      });
+    },
+    objections: function (d) {
+      var rows = d.objection_resolution_time_hours.by_outcome;
+      return base({
+        tooltip: { trigger: "item", renderMode: "richText" },
+        series: [{ name: L.objections, type: "pie", radius: ["40%", "68%"], top: 24,
+                   data: rows.map(function (r) {
+                     return { name: (L.outcomes && L.outcomes[r.outcome]) || r.outcome, value: r.objections };
+                   }) }]
       });
     }
   };

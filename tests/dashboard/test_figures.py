@@ -42,7 +42,7 @@ def test_city_figures_for_operator(client, api_token, history):
     }
     top = d["top_requested"]
     assert {(r["title"], r["requests"], r["granted"]) for r in top[:2]} == {("乙一", 4, 2), ("甲二", 4, 2)}
-    assert [(r["title"], r["requests"]) for r in top[2:]] == [("甲一", 3), ("=乙二", 1)]
+    assert [(r["title"], r["requests"]) for r in top[2:]] == [("甲一", 4), ("=乙二", 1)]
     league = d["department_league"]
     assert [(r["rank"], r["department"], r["share_rate"], r["deadline_breaches"]) for r in league[:2]] == [
         (1, "甲局", 0.75, 3), (2, "乙局", 0.6, 1)]
