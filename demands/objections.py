@@ -53,10 +53,11 @@ def create_objection(user, data: dict) -> Objection:
     kind = ObjectionKind(data["kind"])
     if kind == ObjectionKind.inconsistent and not data.get("other_source"):
         raise ValidationFailed(_("请说明与哪个来源不一致。"), fields={"other_source": [_("“与其他来源不一致”时必填")]})
+    now = utcnow()
     obj = Objection(dataset_id=dataset.id, item_name=item, grant_id=grant.id if grant else None,
                     department_id=dataset.department_id, kind=kind, description=data["description"],
                     other_source=data.get("other_source", ""), raised_by_id=user.id,
-                    state=ObjectionState.open, due_at=due_at(utcnow(), OBJECTION_WORKING_DAYS))
+                    state=ObjectionState.open, created_at=now, due_at=due_at(now, OBJECTION_WORKING_DAYS))
     db.session.add(obj)
     db.session.flush()
     record_event("objection.opened", "objection", obj.id, actor=user,

@@ -100,10 +100,11 @@ def create_demand(user, data: dict) -> Demand:
     if data.get("dataset_id"):
         ref = _published_entry(data["dataset_id"], user)
     items = list(dict.fromkeys(i for i in data.get("items", []) if i))
-    demand = Demand(title=data["title"], description=data.get("description", ""), purpose=data["purpose"],
+    now = utcnow()
+    demand = Demand(created_at=now, title=data["title"], description=data.get("description", ""), purpose=data["purpose"],
                     items=items, frequency=data.get("frequency") or "once", needed_by=data.get("needed_by"),
                     dataset_id=ref.id if ref else None, requester_id=user.id, state=DemandState.submitted,
-                    **_stage_due(ROUTE_WORKING_DAYS))
+                    **_stage_due(ROUTE_WORKING_DAYS, now))
     demand.items_text = " ".join(items)[:2000]
     demand.suggestions = suggest_departments(demand.title, items, demand.description)
     db.session.add(demand)
@@ -203,10 +204,11 @@ def route(demand: Demand, user, department_code: str, comment: str = "") -> Dema
     if dept.id in (demand.declined_department_ids or []):
         raise ValidationFailed(_("%(d)s 已答复“非本部门数据”，请选择其他部门。", d=dept.name),
                                fields={"department": [_("该部门已答复非本部门数据")]})
+    now = utcnow()
     _move(demand, DemandState.routed, actor=user, from_states=(DemandState.submitted, DemandState.routed),
           payload={"department": dept.code, "comment": comment,
                    "suggested": dept.code in [s["code"] for s in demand.suggestions or []]},
-          department_id=dept.id, routed_by_id=user.id, routed_at=utcnow(), **_stage_due(ANSWER_WORKING_DAYS))
+          department_id=dept.id, routed_by_id=user.id, routed_at=now, **_stage_due(ANSWER_WORKING_DAYS, now))
     notify(officers_of(dept.id), "demand.routed", _("请答复数据需求：%(t)s", t=demand.title),
            _("请在 %(d)s 前答复（计划发布 / 已有目录 / 非本部门数据 / 不予提供）。",
              d=demand.due_at.strftime("%Y-%m-%d")) + (f"\n{comment}" if comment else ""), link(demand))
