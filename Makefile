@@ -29,7 +29,7 @@ test: install
 	scripts/test.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check market catalog search orders audit opendata tests bench
+	$(BIN)/ruff check market catalog search orders audit opendata jobs tests bench
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

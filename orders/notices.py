@@ -69,6 +69,7 @@ def submitted(request) -> None:
     """Checkout: each approver once (with the lines waiting for them), and the requester a summary."""
     waiting: dict[int, list] = defaultdict(list)
     people: dict[int, User] = {}
+    approvers: dict[tuple, list[User]] = {}  # one query per (step kind, department), not per line
     granted = []
     for line in request.lines:
         step = next((s for s in line.steps if s.state == "waiting"), None)
@@ -76,7 +77,10 @@ def submitted(request) -> None:
             if line.state == "granted":
                 granted.append(line)
             continue
-        for user in step_approvers(step):
+        key = (step.kind == StepKind.owner, step.department_id if step.kind == StepKind.owner else None)
+        if key not in approvers:
+            approvers[key] = step_approvers(step)
+        for user in approvers[key]:
             people[user.id] = user
             waiting[user.id].append((line, step))
     link = request_link(request.id)
