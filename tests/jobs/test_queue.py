@@ -111,3 +111,17 @@ def test_serve_runs_the_queue_in_process_once_per_data_folder(app, use_queue, ma
     again = start_in_process(app)  # the lock is free again once the first stopped
     assert again is not None
     again.stop()
+
+
+def test_serve_leaves_the_queue_to_workers_with_redis_or_when_told(app, capsys):
+    from dataclasses import replace
+
+    (hook,) = [h for h in app.extensions["market.on_serve"] if h.__module__ == "jobs"]
+    assert hook(app, False) is None
+    original = app.config["MARKET"]
+    app.config["MARKET"] = replace(original, queue_url="redis://127.0.0.1:1/0")
+    try:
+        assert hook(app, None) is None
+    finally:
+        app.config["MARKET"] = original
+    assert capsys.readouterr().out.count("run `market jobs worker`") == 2
