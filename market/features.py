@@ -17,4 +17,5 @@ FEATURE_PACKAGES = (
     "watermark",
     "demands",
     "dashboard",
+    "kb",
 )

@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "delivery.models",
     "rules.models",
     "demands.models",
+    "kb.models",
 )
 
 
