@@ -29,6 +29,7 @@ MAX_CELL = 4000  # characters per value
 UPLOAD_FORMATS = ("csv", "xlsx", "json")
 MODES = ("replace", "append")
 _WKT = re.compile(r"^\s*(MULTI)?(POINT|LINESTRING|POLYGON)\s*\(", re.IGNORECASE)
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$")
 _TRUE = {"1", "true", "yes", "是", "y"}
 _FALSE = {"0", "false", "no", "否", "n"}
 
@@ -143,10 +144,10 @@ def convert(value, kind: str):
             return value.date().isoformat()
         if isinstance(value, date):
             return value.isoformat()
-        text = str(value).replace("/", "-")
+        m = _DATE.match(str(value))
         try:
-            return date.fromisoformat(text[:10] if len(text) > 10 and text[10] in " T" else text).isoformat()
-        except ValueError:
+            return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+        except (TypeError, ValueError):
             raise ValueError(_("应为日期，格式 YYYY-MM-DD")) from None
     if kind == "datetime":
         if isinstance(value, datetime):

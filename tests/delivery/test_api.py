@@ -135,7 +135,7 @@ def test_rate_counters_are_shared_and_purged(app):
 
 
 def test_api_keys_list_and_revoke(client, public_key, api_token):
-    headers, key_id, user = public_key()
+    _headers, key_id, user = public_key()
     listed = client.get("/api/v1/api-keys", headers=api_token(user)).get_json()["items"]
     assert [k["id"] for k in listed] == [key_id] and "key" not in listed[0]
     assert client.delete(f"/api/v1/api-keys/{key_id}", headers=api_token(user)).get_json()["active"] is False

@@ -28,7 +28,7 @@ def granted(company_dataset, make_user, make_grant):
 
 
 def test_csv_has_exactly_the_granted_items(client, granted, api_token):
-    ds, user, grant = granted
+    _ds, user, grant = granted
     resp = client.get(f"/api/v1/grants/{grant.id}/download?format=csv", headers=api_token(user))
     assert resp.status_code == 200, resp.get_json()
     assert resp.mimetype == "text/csv"
@@ -41,7 +41,7 @@ def test_csv_has_exactly_the_granted_items(client, granted, api_token):
 
 
 def test_json_and_xlsx_have_exactly_the_granted_items(client, granted, api_token):
-    ds, user, grant = granted
+    _ds, user, grant = granted
     headers = api_token(user)
     doc = json.loads(client.get(f"/api/v1/grants/{grant.id}/download?format=json", headers=headers).get_data())
     assert doc["columns"] == GRANTED

@@ -2,7 +2,7 @@
 
 Revision ID: 65f85794cf02
 Revises: 
-Create Date: 2026-11-24 10:29:58.270224
+Create Date: 2026-11-24 10:32:15.907017
 """
 import sqlalchemy as sa
 from alembic import op
