@@ -180,3 +180,17 @@ def test_filenames_cannot_escape_the_folder():
     assert services.clean_filename("../../etc/passwd.txt") == "passwd.txt"
     assert services.clean_filename("..\\..\\win.ini") == "win.ini"
     assert "/" not in services.clean_filename("a/b<c>.pdf")
+
+
+def test_demo_articles(app, make_user):
+    from kb.demo import ARTICLES, seed_demo_extra
+
+    make_user("operator", username="operator")
+    assert "6 published articles" in seed_demo_extra(None)
+    db.session.commit()
+    rows, total, _pages = services.find_articles(q="分级", user=None)
+    assert total >= 1 and any(r.title == "公共数据分级分类指南" for r in rows)
+    assert services.find_articles(kind="case", user=None)[1] == 2
+    assert len(ARTICLES) == 6
+    att = db.session.scalar(select(Attachment))
+    assert att.filename == "申请材料清单.csv" and services.attachment_path(att).read_bytes().startswith("场景".encode())
