@@ -19,6 +19,7 @@ class LineState(StrEnum):
     waiting = "waiting"  # waiting for an approval step
     info_requested = "info_requested"  # an approver asked the requester for more information
     approved = "approved"
+    payment_pending = "payment_pending"  # approved, a paid product: granted once the payment succeeds (trading)
     rejected = "rejected"
     withdrawn = "withdrawn"
     granted = "granted"
@@ -57,7 +58,9 @@ LINE_TRANSITIONS: dict[LineState, set[LineState]] = {
     LineState.submitted: {LineState.waiting, LineState.approved, LineState.withdrawn},
     LineState.waiting: {LineState.info_requested, LineState.approved, LineState.rejected, LineState.withdrawn},
     LineState.info_requested: {LineState.waiting, LineState.rejected, LineState.withdrawn},
-    LineState.approved: {LineState.granted},
+    LineState.approved: {LineState.granted, LineState.payment_pending},
+    # paid (→ granted), cancelled by the buyer (→ withdrawn) or not paid in time (→ expired)
+    LineState.payment_pending: {LineState.granted, LineState.withdrawn, LineState.expired},
     LineState.granted: {LineState.expired, LineState.revoked},
     LineState.rejected: set(),
     LineState.withdrawn: set(),
@@ -121,7 +124,7 @@ def aggregate_state(line_states: list[LineState]) -> RequestState:
         return RequestState.withdrawn
     if states <= {LineState.rejected, LineState.withdrawn}:
         return RequestState.rejected
-    positive = states & {LineState.approved, LineState.granted}
+    positive = states & {LineState.approved, LineState.payment_pending, LineState.granted}
     open_ = states & set(OPEN_LINE_STATES)
     if positive and (open_ or states & {LineState.rejected, LineState.withdrawn}):
         return RequestState.partly_approved
@@ -129,6 +132,6 @@ def aggregate_state(line_states: list[LineState]) -> RequestState:
         return RequestState.info_requested
     if open_:
         return RequestState.in_review
-    if states <= {LineState.approved, LineState.granted}:
+    if states <= {LineState.approved, LineState.payment_pending, LineState.granted}:
         return RequestState.approved
     return RequestState.closed
