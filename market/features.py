@@ -18,4 +18,5 @@ FEATURE_PACKAGES = (
     "demands",
     "dashboard",
     "kb",
+    "trading",
 )

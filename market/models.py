@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "rules.models",
     "demands.models",
     "kb.models",
+    "trading.models",
 )
 
 

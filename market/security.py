@@ -11,8 +11,9 @@ MAX_ID = 2**31 - 1  # the tables' integer keys: ids beyond it cannot exist and o
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 # ckan_api.action: CKAN's Action API is read-only and ignores cookie sessions (opendata/ckan_api.py),
-# so a forged cross-site POST can change nothing and read nothing a visitor could not
-CSRF_EXEMPT_ENDPOINTS = {"auth_api.token", "ckan_api.action"}
+# so a forged cross-site POST can change nothing and read nothing a visitor could not;
+# trading_api.webhook: server-to-server, authenticated by the payment provider's signature instead
+CSRF_EXEMPT_ENDPOINTS = {"auth_api.token", "ckan_api.action", "trading_api.webhook"}
 
 
 def _digits_up_to(limit: int) -> str:
