@@ -8,6 +8,7 @@ from dashboard.openapi import dashboard_paths
 from demands.openapi import demands_paths
 from orders.openapi import orders_paths
 from search.base import SORTS
+from trading.openapi import trading_paths
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -98,6 +99,7 @@ def build_spec() -> dict:
             **orders_paths(),
             **dashboard_paths(),
             **demands_paths(),
+            **trading_paths(),
             "/healthz": {"get": {"summary": "Database and search index health", "responses": {
                 "200": _json({"type": "object"}), "503": _json({"type": "object"}, "degraded")}}},
         },
