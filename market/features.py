@@ -15,6 +15,8 @@ FEATURE_PACKAGES = (
     "rules",
     "delivery",
     "watermark",
+    "ratings",
+    "recs",
     "demands",
     "dashboard",
     "kb",

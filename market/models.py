@@ -14,6 +14,8 @@ MODEL_MODULES = (
     "opendata.models",
     "notify.models",
     "jobs.models",
+    "ratings.models",
+    "recs.models",
     "delivery.models",
     "rules.models",
     "demands.models",
