@@ -63,8 +63,9 @@
       });
     },
     share_department: function (d) {
-      var rows = d.on_demand_share_rate.by_department.filter(function (r) { return r.rate !== null; })
-        .slice(0, 20).reverse();
+      // every department with decided lines, best at the top; the box grows with the number of bars
+      var rows = d.on_demand_share_rate.by_department.filter(function (r) { return r.rate !== null; }).reverse();
+      this.height = Math.max(280, rows.length * 22 + 60);
       return base({
         tooltip: { trigger: "axis", renderMode: "richText", axisPointer: { type: "shadow" } },
         grid: { left: 8, right: 32, top: 24, bottom: 24, containLabel: true },
@@ -112,8 +113,11 @@
     Array.prototype.forEach.call(root.querySelectorAll("[data-chart]"), function (el) {
       var build = builders[el.getAttribute("data-chart")];
       if (!build) { return; }
+      var sizing = {};
+      var option = build.call(sizing, data);
+      if (sizing.height) { el.style.height = sizing.height + "px"; }  // CSSOM, allowed by the CSP
       var chart = echarts.init(el, null, { renderer: "canvas" });
-      chart.setOption(build(data));
+      chart.setOption(option);
       el.classList.add("chart-ready");
       charts.push(chart);
     });
