@@ -39,6 +39,7 @@ def shop(stripe_app, make_department, make_user, make_dataset):
     return {"seller": seller, "officer": officer, "paid": paid, "free": free, "approval": approval,
             "download": download, "buyer": buyer}
 
+
 def _checkout(user, *datasets, choose=None):
     for ds in datasets:
         orders.add_to_cart(user, ds.id)
@@ -48,13 +49,16 @@ def _checkout(user, *datasets, choose=None):
     db.session.commit()
     return req
 
+
 def _line(req, ds) -> RequestLine:
     return next(ln for ln in req.lines if ln.dataset_id == ds.id)
+
 
 def _pay(payment, user, method="pm_card_visa"):
     services.pay(payment, user=user, payment_method=method)
     db.session.commit()
     return payment
+
 
 def _balance(payment_id=None) -> int:
     stmt = select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
@@ -62,11 +66,24 @@ def _balance(payment_id=None) -> int:
         stmt = stmt.where(LedgerEntry.payment_id == payment_id)
     return db.session.scalar(stmt)
 
+
 def _grants(line_id) -> int:
     return db.session.scalar(select(func.count()).select_from(Grant).where(Grant.line_id == line_id))
 
+
+def _paid_at_provider(shop, key: str, amount: int = 19900):
+    """A paid line whose buyer paid on the provider's side (e.g. a hosted page): (line, payment, intent)."""
+    req = _checkout(shop["buyer"], shop["paid"])
+    line = _line(req, shop["paid"])
+    payment = services.payment_for_line(line.id)
+    intent = get_provider().pay(amount=amount, currency="cny", payment_method="pm_card_visa",
+                                metadata={"market_payment": str(payment.id)}, idempotency_key=key)
+    return line, payment, intent
+
+
 def _reconcile(runner):
     return runner.invoke(market.cli.cli, ["payments", "reconcile"])
+
 
 def test_free_and_paid_lines_share_a_cart_and_the_paid_one_is_granted_only_after_payment(shop, client, login, runner):
     buyer = shop["buyer"]
@@ -99,6 +116,7 @@ def test_free_and_paid_lines_share_a_cart_and_the_paid_one_is_granted_only_after
     assert {"payment.due", "payment.attempted", "ledger.charge", "payment.succeeded"} <= actions
     assert _reconcile(runner).exit_code == 0
 
+
 def test_approval_first_then_payment_with_the_chosen_product(shop):
     buyer, ds = shop["buyer"], shop["approval"]
     req = _checkout(buyer, ds)
@@ -112,6 +130,7 @@ def test_approval_first_then_payment_with_the_chosen_product(shop):
     _pay(payment, buyer)
     assert line.state == "granted" and services.api_call_allowance(line.grant) == 1000
 
+
 def test_subscription_grant_lasts_the_period_bought(shop):
     buyer, ds = shop["buyer"], shop["paid"]
     subscription = next(p for p in services.products_of(ds) if p.kind == "subscription")
@@ -121,6 +140,7 @@ def test_subscription_grant_lasts_the_period_bought(shop):
     _pay(payment, buyer)
     grant = _line(req, ds).grant
     assert grant.expires_at - grant.granted_at == timedelta(days=30)
+
 
 def test_declined_card_grants_nothing_and_says_why_then_a_retry_succeeds(shop, client, login, runner):
     buyer = shop["buyer"]
@@ -140,14 +160,10 @@ def test_declined_card_grants_nothing_and_says_why_then_a_retry_succeeds(shop, c
     assert payment.attempts == 2 and _balance() == 19900
     assert _reconcile(runner).exit_code == 0
 
+
 def test_webhooks_duplicate_and_replayed_make_one_grant(shop, post_event):
     """The buyer paid on the provider's side (e.g. a hosted page); the webhook brings the news."""
-    buyer = shop["buyer"]
-    req = _checkout(buyer, shop["paid"])
-    line = _line(req, shop["paid"])
-    payment = services.payment_for_line(line.id)
-    intent = get_provider().pay(amount=19900, currency="cny", payment_method="pm_card_visa",
-                                metadata={"market_payment": str(payment.id)}, idempotency_key="hosted-1")
+    line, payment, intent = _paid_at_provider(shop, "hosted-1")
     obj = {"id": intent.id, "object": "payment_intent", "status": "succeeded"}
 
     resp = post_event("evt_1", "payment_intent.succeeded", obj)
@@ -161,13 +177,9 @@ def test_webhooks_duplicate_and_replayed_make_one_grant(shop, post_event):
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
     assert payment.intent_id == intent.id and payment.status == "succeeded"
 
+
 def test_forged_or_stale_webhooks_are_refused_and_change_nothing(shop, post_event, client):
-    buyer = shop["buyer"]
-    req = _checkout(buyer, shop["paid"])
-    line = _line(req, shop["paid"])
-    payment = services.payment_for_line(line.id)
-    intent = get_provider().pay(amount=19900, currency="cny", payment_method="pm_card_visa",
-                                metadata={"market_payment": str(payment.id)}, idempotency_key="hosted-2")
+    line, _payment, intent = _paid_at_provider(shop, "hosted-2")
     obj = {"id": intent.id, "object": "payment_intent"}
     forged = post_event("evt_forged", "payment_intent.succeeded", obj, secret="whsec_someone_else")
     assert forged.status_code == 400 and forged.get_json()["error"]["code"] == "bad_signature"
@@ -180,15 +192,10 @@ def test_forged_or_stale_webhooks_are_refused_and_change_nothing(shop, post_even
     # a genuine event with the same id as a refused one still counts (refusals are not recorded)
     assert post_event("evt_forged", "payment_intent.succeeded", obj).get_json()["outcome"] == "charged"
 
+
 def test_events_out_of_order_refund_seen_before_success(shop, post_event, runner):
-    buyer = shop["buyer"]
-    req = _checkout(buyer, shop["paid"])
-    line = _line(req, shop["paid"])
-    payment = services.payment_for_line(line.id)
-    provider = get_provider()
-    intent = provider.pay(amount=19900, currency="cny", payment_method="pm_card_visa",
-                          metadata={"market_payment": str(payment.id)}, idempotency_key="hosted-3")
-    refund = provider.refund(intent.id, None, idempotency_key="dash-refund")
+    line, payment, intent = _paid_at_provider(shop, "hosted-3")
+    refund = get_provider().refund(intent.id, None, idempotency_key="dash-refund")
     # the refund event arrives first, the success event last
     out = post_event("evt_r", "charge.refunded", {"id": "ch_y", "object": "charge", "payment_intent": intent.id})
     assert out.status_code == 200
@@ -199,6 +206,7 @@ def test_events_out_of_order_refund_seen_before_success(shop, post_event, runner
     assert [e.kind for e in payment.entries] == ["charge", "refund"] and _balance(payment.id) == 0
     assert payment.entries[1].provider_ref == refund.id
     assert _reconcile(runner).exit_code == 0
+
 
 def test_full_refund_revokes_the_grant_and_balances_the_ledger(shop, client, login, runner):
     buyer, officer = shop["buyer"], shop["officer"]
@@ -221,6 +229,7 @@ def test_full_refund_revokes_the_grant_and_balances_the_ledger(shop, client, log
     assert {"ledger.refund", "payment.refunded", "grant.revoked", "payment.refund_requested"} <= events
     assert _reconcile(runner).exit_code == 0
 
+
 def test_partial_refund_is_recorded_and_the_grant_kept(shop, runner):
     buyer = shop["buyer"]
     req = _checkout(buyer, shop["paid"])
@@ -237,6 +246,7 @@ def test_partial_refund_is_recorded_and_the_grant_kept(shop, runner):
     db.session.commit()
     assert payment.status == "refunded" and line.state == "revoked" and _balance(payment.id) == 0
     assert _reconcile(runner).exit_code == 0
+
 
 def test_abandoned_payment_expires_and_releases_the_line(shop, runner, client, login):
     buyer = shop["buyer"]
@@ -256,6 +266,7 @@ def test_abandoned_payment_expires_and_releases_the_line(shop, runner, client, l
     login(buyer)
     assert "付款期限已过" in client.get(f"/requests/{req.id}").get_data(as_text=True)
 
+
 def test_a_payment_that_succeeds_after_the_line_closed_is_refunded_not_granted(shop, post_event, runner):
     buyer = shop["buyer"]
     req = _checkout(buyer, shop["paid"])
@@ -272,6 +283,7 @@ def test_a_payment_that_succeeds_after_the_line_closed_is_refunded_not_granted(s
     assert payment.status == "refunded" and _balance(payment.id) == 0
     assert get_provider().retrieve(intent.id).refunded == 19900
     assert _reconcile(runner).exit_code == 0
+
 
 def test_reconcile_reports_injected_mismatches(shop, runner):
     buyer = shop["buyer"]
@@ -290,6 +302,7 @@ def test_reconcile_reports_injected_mismatches(shop, runner):
     assert "missing_charge" in result.output and stray.id in result.output
     assert "amount" in result.output and "2 difference(s)" in result.output
 
+
 def test_the_ledger_is_append_only(shop):
     buyer = shop["buyer"]
     req = _checkout(buyer, shop["paid"])
@@ -303,6 +316,7 @@ def test_the_ledger_is_append_only(shop):
         db.session.delete(db.session.get(LedgerEntry, entry.id))
         db.session.flush()
     db.session.rollback()
+
 
 def test_ledger_pages_are_scoped(shop, client, login, make_user, runner):
     buyer = shop["buyer"]

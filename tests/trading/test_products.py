@@ -133,3 +133,18 @@ def test_webhook_is_csrf_exempt_even_with_a_cookie(stripe_app, client, login, ma
     resp = post_event("evt_unrelated", "customer.created", {"id": "cus_1", "object": "customer"})
     assert resp.status_code == 200 and resp.get_json()["outcome"] == "ignored"
     assert "/api/v1/payments/webhook" in client.get("/api/v1/openapi.json").get_json()["paths"]
+
+
+def test_demo_city_prices_some_enterprise_entries(app, make_department, make_user, make_dataset):
+    from catalog.demo.seed import SeedResult
+    from trading.demo import seed_demo_extra
+
+    dept = make_department()
+    make_user("officer", department=dept)
+    ent = make_dataset("企业年报信息", department=dept)
+    other = make_dataset("道路名录", department=dept)
+    assert "Priced 1 demo" in seed_demo_extra(SeedResult(dataset_ids=[ent.id, other.id]))
+    db.session.commit()
+    assert [p.kind for p in services.products_of(ent)] == ["api_calls", "download", "subscription"]
+    assert ent.price == Decimal("99.00") and other.price is None
+    assert "Priced 0 demo" in seed_demo_extra(SeedResult(dataset_ids=[ent.id]))  # runs once per entry
