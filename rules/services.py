@@ -100,3 +100,26 @@ def paged(stmt, page: int, per_page: int) -> tuple[list, int]:
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     return list(db.session.scalars(stmt.offset((page - 1) * per_page).limit(per_page))), pages
+
+
+def save_versioned(model, row, values: dict, *, rule_set: str, unique: str, to_json, actor, reason: str,
+                   taken: str):
+    """Create (``row`` None) or update a rule row from validated ``values``; refuse a second row with the same
+    ``unique`` value (``taken`` is the message, formatted with ``value`` and ``other``); log the change."""
+    clash = db.session.scalar(select(model).where(getattr(model, unique) == values[unique]))
+    if clash is not None and clash is not row:
+        raise ValidationFailed(taken.format(value=values[unique], other=clash),
+                               fields={unique: [taken.format(value=values[unique], other=clash)]})
+    before = to_json(row)
+    if row is None:
+        row = model(**values)
+        db.session.add(row)
+    else:
+        for k, v in values.items():
+            setattr(row, k, v)
+    db.session.flush()
+    after = to_json(row)
+    if before != after:
+        record_change(rule_set, values[unique], "created" if before is None else "updated", before, after,
+                      actor=actor, reason=reason)
+    return row

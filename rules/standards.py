@@ -12,7 +12,7 @@ from market.db import db
 from market.errors import ValidationFailed
 
 from .models import DataStandard
-from .services import like_pattern, paged, record_change
+from .services import like_pattern, paged, record_change, save_versioned
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 PER_PAGE = 50
@@ -62,24 +62,9 @@ def clean_standard(data) -> dict:
 
 
 def save_standard(std: DataStandard | None, data, *, actor, reason: str) -> DataStandard:
-    values = clean_standard(data)
-    clash = db.session.scalar(select(DataStandard).where(DataStandard.code == values["code"]))
-    if clash is not None and clash is not std:
-        raise ValidationFailed(f"编码“{values['code']}”已被数据元“{clash.name}”使用。",
-                               fields={"code": ["already used"]})
-    before = standard_json(std)
-    if std is None:
-        std = DataStandard(**values)
-        db.session.add(std)
-    else:
-        for k, v in values.items():
-            setattr(std, k, v)
-    db.session.flush()
-    after = standard_json(std)
-    if before != after:
-        record_change("standards", std.code, "created" if before is None else "updated", before, after,
-                      actor=actor, reason=reason)
-    return std
+    return save_versioned(DataStandard, std, clean_standard(data), rule_set="standards", unique="code",
+                          to_json=standard_json, actor=actor, reason=reason,
+                          taken="编码“{value}”已被数据元“{other.name}”使用。")
 
 
 def delete_standard(std: DataStandard, *, actor, reason: str) -> int:

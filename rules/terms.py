@@ -19,7 +19,7 @@ from search.models import SearchSynonym
 from search.synonyms import SynonymError, add_synonym, remove_synonym
 
 from .models import GovTerm
-from .services import like_pattern, paged, record_change
+from .services import like_pattern, paged, record_change, save_versioned
 
 REFRESH_SECONDS = 60.0
 MAX_TERMS_LOADED = 20000
@@ -92,22 +92,8 @@ def clean_term(data) -> dict:
 
 
 def save_term(term: GovTerm | None, data, *, actor, reason: str) -> GovTerm:
-    values = clean_term(data)
-    clash = db.session.scalar(select(GovTerm).where(GovTerm.term == values["term"]))
-    if clash is not None and clash is not term:
-        raise ValidationFailed(f"术语“{values['term']}”已在词典中。", fields={"term": ["already in the dictionary"]})
-    before = term_json(term)
-    if term is None:
-        term = GovTerm(**values)
-        db.session.add(term)
-    else:
-        for k, v in values.items():
-            setattr(term, k, v)
-    db.session.flush()
-    after = term_json(term)
-    if before != after:
-        record_change("terms", term.term, "created" if before is None else "updated", before, after,
-                      actor=actor, reason=reason)
+    term = save_versioned(GovTerm, term, clean_term(data), rule_set="terms", unique="term", to_json=term_json,
+                          actor=actor, reason=reason, taken="术语“{value}”已在词典中。")
     teach([term.term])
     return term
 

@@ -46,6 +46,23 @@ def _fail(exc: ValidationFailed) -> None:
     flash(_("没有保存：%(m)s", m=exc.message), "error")
 
 
+def _reason() -> str:
+    return request.form.get("reason", "")[:1000]
+
+
+def _apply(action, message) -> bool:
+    """Run ``action()`` (a change that asks for the posted reason), commit and flash ``message`` (or, if it is
+    callable, ``message(result)``); on invalid input roll back and flash why. Returns whether it was saved."""
+    try:
+        result = action()
+        db.session.commit()
+    except ValidationFailed as exc:
+        _fail(exc)
+        return False
+    flash(message(result) if callable(message) else message, "success")
+    return True
+
+
 def set_labels() -> dict[str, str]:
     return {"routing": _("审批路由规则"), "deadlines": _("审批时限"), "calendar": _("工作日历"),
             "synonyms": _("搜索同义词"), "terms": _("政务术语词典"), "standards": _("数据元标准")}
@@ -191,14 +208,9 @@ def calendar_set_day():
 @bp.post("/calendar/day/<day>/delete")
 @editors
 def calendar_delete_day(day: str):
-    try:
-        d = calendar.parse_day(day)
-        calendar.delete_day(d, actor=current_user, reason=request.form.get("reason", "")[:1000])
-        db.session.commit()
-    except ValidationFailed as exc:
-        _fail(exc)
-        return redirect(url_for("rules.calendar_page", year=request.form.get("year")))
-    flash(_("已从日历中删除 %(d)s。", d=d.isoformat()), "success")
+    d = calendar.parse_day(day)
+    _apply(lambda: calendar.delete_day(d, actor=current_user, reason=_reason()),
+           _("已从日历中删除 %(d)s。", d=d.isoformat()))
     return redirect(url_for("rules.calendar_page", year=d.year))
 
 
@@ -245,12 +257,7 @@ def add_synonym():
 @bp.post("/synonyms/<int:pair_id>/delete")
 @editors
 def delete_synonym(pair_id: int):
-    try:
-        terms.remove_pair(pair_id, actor=current_user, reason=request.form.get("reason", "")[:1000])
-        db.session.commit()
-        flash(_("已删除同义词。"), "success")
-    except ValidationFailed as exc:
-        _fail(exc)
+    _apply(lambda: terms.remove_pair(pair_id, actor=current_user, reason=_reason()), _("已删除同义词。"))
     return redirect(url_for("rules.synonyms"))
 
 
@@ -271,37 +278,44 @@ def _term_or_404(term_id: int) -> GovTerm:
     return term
 
 
+def _edit_page(obj_id, *, load, to_json, keys, save, done, template, name, defaults=None, **extra):
+    """GET: the form for ``load(obj_id)`` (``None`` = new); POST: validate, save with the posted reason, commit
+    and return ``done(saved)``; invalid input shows the form again with a message per field (422)."""
+    obj = load(obj_id) if obj_id is not None else None
+    form = to_json(obj) or dict(defaults or {})
+    errors = {}
+    if request.method == "POST":
+        form = {k: request.form.get(k, "")[:3000] for k in (*keys, "reason")}
+        try:
+            obj = save(obj, form, actor=current_user, reason=form["reason"])
+            db.session.commit()
+        except ValidationFailed as exc:
+            _fail(exc)
+            errors = _errors(exc)
+            obj = load(obj_id) if obj_id is not None else None
+        else:
+            return done(obj)
+    return render_template(template, form=form, errors=errors, **{name: obj}, **extra), 422 if errors else 200
+
+
+def _term_saved(term: GovTerm):
+    flash(_("术语“%(t)s”已保存。", t=term.term), "success")
+    return redirect(url_for("rules.term_list", q=term.term))
+
+
 @bp.route("/terms/new", methods=["GET", "POST"])
 @bp.route("/terms/<int:term_id>/edit", methods=["GET", "POST"])
 @editors
 def term_form(term_id: int | None = None):
-    term = _term_or_404(term_id) if term_id is not None else None
-    form = terms.term_json(term) or {}
-    errors = {}
-    if request.method == "POST":
-        form = {k: request.form.get(k, "")[:3000] for k in (*terms.TERM_LIMITS, "reason")}
-        try:
-            term = terms.save_term(term, form, actor=current_user, reason=form["reason"])
-            db.session.commit()
-            flash(_("术语“%(t)s”已保存。", t=term.term), "success")
-            return redirect(url_for("rules.term_list", q=term.term))
-        except ValidationFailed as exc:
-            _fail(exc)
-            errors = _errors(exc)
-            term = _term_or_404(term_id) if term_id is not None else None
-    return render_template("rules/term_form.html", term=term, form=form, errors=errors), 422 if errors else 200
+    return _edit_page(term_id, load=_term_or_404, to_json=terms.term_json, keys=terms.TERM_LIMITS,
+                      save=terms.save_term, done=_term_saved, template="rules/term_form.html", name="term")
 
 
 @bp.post("/terms/<int:term_id>/delete")
 @editors
 def term_delete(term_id: int):
     term = _term_or_404(term_id)
-    try:
-        terms.delete_term(term, actor=current_user, reason=request.form.get("reason", "")[:1000])
-        db.session.commit()
-        flash(_("已删除术语。"), "success")
-    except ValidationFailed as exc:
-        _fail(exc)
+    _apply(lambda: terms.delete_term(term, actor=current_user, reason=_reason()), _("已删除术语。"))
     return redirect(url_for("rules.term_list"))
 
 
@@ -333,39 +347,27 @@ def standard_detail(std_id: int):
                            limit=standards.USAGE_LIMIT, can_edit=current_user.role == Role.operator)
 
 
+def _standard_saved(std: DataStandard):
+    flash(_("数据元“%(n)s”已保存。", n=std.name), "success")
+    return redirect(url_for("rules.standard_detail", std_id=std.id))
+
+
 @bp.route("/standards/new", methods=["GET", "POST"])
 @bp.route("/standards/<int:std_id>/edit", methods=["GET", "POST"])
 @editors
 def standard_form(std_id: int | None = None):
-    std = _standard_or_404(std_id) if std_id is not None else None
-    form = standards.standard_json(std) or {"type": "string"}
-    errors = {}
-    if request.method == "POST":
-        form = {k: request.form.get(k, "")[:3000] for k in ("code", "name", "type", "max_length", "description",
-                                                            "source", "reason")}
-        try:
-            std = standards.save_standard(std, form, actor=current_user, reason=form["reason"])
-            db.session.commit()
-            flash(_("数据元“%(n)s”已保存。", n=std.name), "success")
-            return redirect(url_for("rules.standard_detail", std_id=std.id))
-        except ValidationFailed as exc:
-            _fail(exc)
-            errors = _errors(exc)
-            std = _standard_or_404(std_id) if std_id is not None else None
-    return render_template("rules/standard_form.html", std=std, form=form, errors=errors,
-                           item_types=ITEM_TYPES), 422 if errors else 200
+    return _edit_page(std_id, load=_standard_or_404, to_json=standards.standard_json,
+                      keys=("code", "name", "type", "max_length", "description", "source"),
+                      save=standards.save_standard, done=_standard_saved, template="rules/standard_form.html",
+                      name="std", defaults={"type": "string"}, item_types=ITEM_TYPES)
 
 
 @bp.post("/standards/<int:std_id>/link")
 @editors
 def standard_link(std_id: int):
     std = _standard_or_404(std_id)
-    try:
-        n = standards.link_same_name(std, actor=current_user, reason=request.form.get("reason", "")[:1000])
-        db.session.commit()
-        flash(_("已为 %(n)s 个同名信息项关联该数据元。", n=n), "success")
-    except ValidationFailed as exc:
-        _fail(exc)
+    _apply(lambda: standards.link_same_name(std, actor=current_user, reason=_reason()),
+           lambda n: _("已为 %(n)s 个同名信息项关联该数据元。", n=n))
     return redirect(url_for("rules.standard_detail", std_id=std_id))
 
 
@@ -373,12 +375,8 @@ def standard_link(std_id: int):
 @editors
 def standard_delete(std_id: int):
     std = _standard_or_404(std_id)
-    try:
-        standards.delete_standard(std, actor=current_user, reason=request.form.get("reason", "")[:1000])
-        db.session.commit()
-        flash(_("已删除数据元。"), "success")
-    except ValidationFailed as exc:
-        _fail(exc)
+    if not _apply(lambda: standards.delete_standard(std, actor=current_user, reason=_reason()),
+                  _("已删除数据元。")):
         return redirect(url_for("rules.standard_detail", std_id=std_id))
     return redirect(url_for("rules.standard_list"))
 
