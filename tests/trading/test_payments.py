@@ -337,3 +337,33 @@ def test_ledger_pages_are_scoped(shop, client, login, make_user, runner):
     revenue = client.get("/trading/ledger").get_data(as_text=True)
     assert "市数据局" in revenue and "¥199.00" in revenue
     assert client.get(f"/trading/ledger?department={shop['seller'].id + 1000}").status_code == 403
+
+
+def test_json_api_pay_decline_refund(shop, client, api_token, make_user):
+    buyer, officer = shop["buyer"], shop["officer"]
+    req = _checkout(buyer, shop["paid"])
+    payment = services.payment_for_line(_line(req, shop["paid"]).id)
+    headers = api_token(buyer)
+    products = client.get(f"/api/v1/datasets/{shop['paid'].id}/products").get_json()
+    assert products["on_sale"] and [p["amount"] for p in products["items"]] == ["¥199.00", "¥299.00"]
+    mine = client.get("/api/v1/payments", headers=headers).get_json()["items"]
+    assert [(p["id"], p["status"], p["amount_fen"]) for p in mine] == [(payment.id, "due", 19900)]
+    bad = client.post(f"/api/v1/payments/{payment.id}/pay", json={}, headers=headers)
+    assert bad.status_code == 422 and "payment_method" in bad.get_json()["error"]["fields"]
+    declined = client.post(f"/api/v1/payments/{payment.id}/pay", json={"payment_method": "pm_card_chargeCustomerFail"},
+                           headers=headers).get_json()
+    assert declined["status"] == "failed" and "declined" in declined["message"]
+    paid = client.post(f"/api/v1/payments/{payment.id}/pay", json={"payment_method": "pm_card_visa"},
+                       headers=headers).get_json()
+    assert paid["status"] == "succeeded" and paid["ledger"][0]["amount_fen"] == 19900
+    again = client.post(f"/api/v1/payments/{payment.id}/pay", json={"payment_method": "pm_card_visa"}, headers=headers)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "not_payable"
+    assert client.post(f"/api/v1/payments/{payment.id}/refund", json={"reason": "x"},
+                       headers=headers).status_code == 403
+    refunded = client.post(f"/api/v1/payments/{payment.id}/refund", json={"amount": "9.00", "reason": "少了一个字段"},
+                           headers=api_token(officer)).get_json()
+    assert refunded["status"] == "partially_refunded" and refunded["refunded_fen"] == 900
+    assert client.get(f"/api/v1/payments/{payment.id}", headers=headers).get_json()["refunded_fen"] == 900
+    stranger = api_token(make_user("requester"))
+    assert client.get(f"/api/v1/payments/{payment.id}", headers=stranger).status_code == 404
+    assert client.get("/api/v1/payments", headers=stranger).get_json()["items"] == []
