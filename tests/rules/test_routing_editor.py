@@ -29,10 +29,10 @@ def _checkout(client, headers, dataset_id):
 
 
 def _line_state(request_json):
-    line_id = request_json["suborders"][0]["lines"][0]["id"] if "suborders" in request_json else None
-    if line_id is None:
-        return db.session.scalar(select(RequestLine.state).order_by(RequestLine.id.desc()))
-    return db.session.get(RequestLine, line_id).state
+    """State of the one line of the request just checked out."""
+    lines = db.session.scalars(select(RequestLine).where(RequestLine.request_id == request_json["id"])).all()
+    assert len(lines) == 1
+    return lines[0].state
 
 
 def _signed_in_client(app, user):
