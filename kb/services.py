@@ -14,6 +14,7 @@ import unicodedata
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
 from audit import record_event
@@ -45,14 +46,13 @@ SAFE_TYPES = {
     "csv": ("text/csv; charset=utf-8", ()),
     "txt": ("text/plain; charset=utf-8", ()),
 }
-KIND_LABELS_ZH = {"policy": "政策法规", "standard": "标准规范", "guide": "操作指南", "case": "应用案例"}
 
 
 # --- articles --------------------------------------------------------------------------------------------
 def article_or_404(article_id: int, user) -> Article:
     art = db.session.get(Article, article_id)
     if art is None or (art.status != ArticleStatus.published and not can_manage(user)):
-        raise NotFound(f"没有编号为 {article_id} 的文章（或尚未发布）。")
+        raise NotFound(_("没有编号为 %(id)s 的文章（或尚未发布）。", id=article_id))
     return art
 
 
@@ -67,17 +67,17 @@ def clean_article(data) -> dict:
     body = (data.get("body") or "").replace("\r\n", "\n")
     errors: dict[str, list[str]] = {}
     if not 2 <= len(title) <= 200:
-        errors["title"] = ["标题需 2–200 个字"]
+        errors["title"] = [_("标题需 2–200 个字")]
     if kind not in ArticleKind.__members__:
-        errors["kind"] = ["请选择类别：政策法规、标准规范、操作指南或应用案例"]
+        errors["kind"] = [_("请选择类别：政策法规、标准规范、操作指南或应用案例")]
     if len(summary) > 500:
-        errors["summary"] = ["摘要最多 500 个字"]
+        errors["summary"] = [_("摘要最多 500 个字")]
     if not body.strip():
-        errors["body"] = ["请填写正文（支持 Markdown）"]
+        errors["body"] = [_("请填写正文（支持 Markdown）")]
     elif len(body) > MAX_BODY:
-        errors["body"] = [f"正文最多 {MAX_BODY} 个字符"]
+        errors["body"] = [_("正文最多 %(n)s 个字符", n=MAX_BODY)]
     if errors:
-        raise ValidationFailed("文章有误：" + "；".join(v[0] for v in errors.values()), fields=errors)
+        raise ValidationFailed(_("文章有误：%(e)s", e="；".join(v[0] for v in errors.values())), fields=errors)
     return {"title": title, "kind": ArticleKind(kind), "summary": summary, "body": body}
 
 
@@ -196,26 +196,26 @@ def add_attachment(art: Article, upload, *, actor) -> Attachment:
     filename = clean_filename(getattr(upload, "filename", "") or "")
     ext = filename.rpartition(".")[2].lower() if "." in filename else ""
     if not filename or ext not in SAFE_TYPES:
-        raise ValidationFailed("只能上传以下类型的附件：" + "、".join(sorted(SAFE_TYPES)) + "。",
+        raise ValidationFailed(_("只能上传以下类型的附件：%(t)s。", t="、".join(sorted(SAFE_TYPES))),
                                fields={"file": [f"allowed: {', '.join(sorted(SAFE_TYPES))}"]})
     if len(art.attachments) >= MAX_ATTACHMENTS:
-        raise ValidationFailed(f"每篇文章最多 {MAX_ATTACHMENTS} 个附件。", fields={"file": ["too many"]})
+        raise ValidationFailed(_("每篇文章最多 %(n)s 个附件。", n=MAX_ATTACHMENTS), fields={"file": ["too many"]})
     data = upload.stream.read(MAX_ATTACHMENT_BYTES + 1)
     if not data:
-        raise ValidationFailed("附件是空文件。", fields={"file": ["empty"]})
+        raise ValidationFailed(_("附件是空文件。"), fields={"file": ["empty"]})
     if len(data) > MAX_ATTACHMENT_BYTES:
-        raise ValidationFailed(f"附件不能超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB。",
+        raise ValidationFailed(_("附件不能超过 %(n)s MB。", n=MAX_ATTACHMENT_BYTES // (1024 * 1024)),
                                fields={"file": ["too large"]})
     content_type, magics = SAFE_TYPES[ext]
     if magics and not any(data.startswith(m) for m in magics):
-        raise ValidationFailed(f"文件内容与扩展名 .{ext} 不符。", fields={"file": ["content does not match type"]})
+        raise ValidationFailed(_("文件内容与扩展名 .%(e)s 不符。", e=ext), fields={"file": ["content does not match type"]})
     if not magics:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
-            raise ValidationFailed(f".{ext} 附件应为 UTF-8 文本。", fields={"file": ["not UTF-8 text"]}) from None
+            raise ValidationFailed(_(".%(e)s 附件应为 UTF-8 文本。", e=ext), fields={"file": ["not UTF-8 text"]}) from None
         if re.search(rb"<\s*(script|html|svg|iframe)", data[:65536], re.IGNORECASE):
-            raise ValidationFailed("文本附件中不能含有网页代码。", fields={"file": ["looks like HTML"]})
+            raise ValidationFailed(_("文本附件中不能含有网页代码。"), fields={"file": ["looks like HTML"]})
     stored = f"{secrets.token_hex(16)}.{ext}"
     path = storage_dir() / stored
     path.write_bytes(data)
@@ -245,7 +245,7 @@ def remove_attachment(att: Attachment, *, actor) -> list[str]:
 def attachment_path(att: Attachment) -> Path:
     path = (storage_dir() / att.stored_name).resolve()
     if path.parent != storage_dir().resolve() or not path.is_file():
-        raise NotFound("附件文件不存在。")
+        raise NotFound(_("附件文件不存在。"))
     return path
 
 

@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 from flask import g, has_app_context
+from flask_babel import gettext as _
 from sqlalchemy import delete, extract, select
 
 from market.db import db
@@ -75,14 +76,15 @@ def set_step_deadlines(values: dict, *, actor, reason: str) -> dict[str, int]:
         try:
             n = int(str(raw).strip())
         except (TypeError, ValueError):
-            errors[kind] = [f"请填写 {lo}–{hi} 之间的整数（工作日）"]
+            errors[kind] = [_("请填写 %(lo)s–%(hi)s 之间的整数（工作日）", lo=lo, hi=hi)]
             continue
         if not lo <= n <= hi:
-            errors[kind] = [f"请填写 {lo}–{hi} 之间的整数（工作日）"]
+            errors[kind] = [_("请填写 %(lo)s–%(hi)s 之间的整数（工作日）", lo=lo, hi=hi)]
             continue
         clean[kind] = n
     if errors:
-        raise ValidationFailed("审批时限有误：" + "；".join(f"{k}: {v[0]}" for k, v in errors.items()), fields=errors)
+        raise ValidationFailed(_("审批时限有误：%(e)s", e="；".join(f"{k}: {v[0]}" for k, v in errors.items())),
+                               fields=errors)
     before = step_deadlines()
     if before == clean:
         return before
@@ -106,19 +108,19 @@ def parse_day(raw: str, field: str = "day") -> date:
     try:
         return date.fromisoformat((raw or "").strip())
     except ValueError:
-        raise ValidationFailed("日期格式应为 YYYY-MM-DD，例如 2026-10-01。",
+        raise ValidationFailed(_("日期格式应为 YYYY-MM-DD，例如 2026-10-01。"),
                                fields={field: ["date YYYY-MM-DD"]}) from None
 
 
 def _check_day(day: date, kind: str, name: str, errors: dict, where: str = "") -> None:
     if kind not in ("holiday", "workday"):
-        errors[f"{where}kind"] = ["类型应为“休”（节假日）或“班”（调休上班）"]
+        errors[f"{where}kind"] = [_("类型应为“休”（节假日）或“班”（调休上班）")]
     elif kind == "workday" and day.weekday() < 5:
-        errors[f"{where}kind"] = [f"{day.isoformat()} 本来就是工作日（周一至周五），调休上班只用于周末"]
+        errors[f"{where}kind"] = [_("%(d)s 本来就是工作日（周一至周五），调休上班只用于周末", d=day.isoformat())]
     if len(name) > 100:
-        errors[f"{where}name"] = ["名称最多 100 个字"]
+        errors[f"{where}name"] = [_("名称最多 100 个字")]
     if not 2000 <= day.year <= 2100:
-        errors[f"{where}day"] = ["年份应在 2000–2100 之间"]
+        errors[f"{where}day"] = [_("年份应在 2000–2100 之间")]
 
 
 def set_day(day: date, kind: str, name: str, *, actor, reason: str) -> CalendarDay:
@@ -147,7 +149,7 @@ def set_day(day: date, kind: str, name: str, *, actor, reason: str) -> CalendarD
 def delete_day(day: date, *, actor, reason: str) -> None:
     row = db.session.get(CalendarDay, day)
     if row is None:
-        raise ValidationFailed(f"{day.isoformat()} 不在日历中。", fields={"day": ["not in the calendar"]})
+        raise ValidationFailed(_("%(d)s 不在日历中。", d=day.isoformat()), fields={"day": ["not in the calendar"]})
     record_change("calendar", day.isoformat(), "deleted", _day_json(row), None, actor=actor, reason=reason)
     db.session.delete(row)
     db.session.flush()
@@ -158,24 +160,24 @@ def parse_lines(text: str, year: int) -> list[tuple[date, str, str]]:
     """Lines ``2026-10-01 休 国庆节`` (or ``班``); per-line errors as fields ``line N``."""
     lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip() and not ln.strip().startswith("#")]
     if len(lines) > MAX_IMPORT_LINES:
-        raise ValidationFailed(f"一次最多 {MAX_IMPORT_LINES} 行。", fields={"lines": [f"at most {MAX_IMPORT_LINES}"]})
+        raise ValidationFailed(_("一次最多 %(n)s 行。", n=MAX_IMPORT_LINES), fields={"lines": [f"at most {MAX_IMPORT_LINES}"]})
     errors: dict[str, list[str]] = {}
     out: dict[date, tuple[date, str, str]] = {}
     for n, line in enumerate(lines, start=1):
         m = _LINE.match(line)
-        where = f"第 {n} 行"
+        where = _("第 %(n)s 行", n=n)
         if not m:
-            errors[where] = [f"“{line[:40]}”：格式应为“日期 休/班 名称”，例如 2026-10-01 休 国庆节"]
+            errors[where] = [_("“%(l)s”：格式应为“日期 休/班 名称”，例如 2026-10-01 休 国庆节", l=line[:40])]
             continue
         try:
             day = date.fromisoformat(m.group(1))
         except ValueError:
-            errors[where] = [f"“{m.group(1)}” 不是有效日期"]
+            errors[where] = [_("“%(d)s” 不是有效日期", d=m.group(1))]
             continue
         kind = KIND_WORDS.get(m.group(2).lower())
         name = " ".join(m.group(3).split())
         if day.year != year:
-            errors[where] = [f"{day.isoformat()} 不属于 {year} 年"]
+            errors[where] = [_("%(d)s 不属于 %(y)s 年", d=day.isoformat(), y=year)]
             continue
         problems: dict[str, list[str]] = {}
         _check_day(day, kind or "?", name, problems)
@@ -183,19 +185,19 @@ def parse_lines(text: str, year: int) -> list[tuple[date, str, str]]:
             errors[where] = next(iter(problems.values()))
             continue
         if day in out:
-            errors[where] = [f"{day.isoformat()} 重复出现"]
+            errors[where] = [_("%(d)s 重复出现", d=day.isoformat())]
             continue
         out[day] = (day, kind, name)
     if errors:
         first = next(iter(errors.items()))
-        raise ValidationFailed(f"{first[0]}：{first[1][0]}", fields=errors)
+        raise ValidationFailed(_("%(w)s：%(m)s", w=first[0], m=first[1][0]), fields=errors)
     return sorted(out.values())
 
 
 def replace_year(year: int, text: str, *, actor, reason: str) -> int:
     """Replace the whole calendar of ``year`` with the parsed lines; logged as one change. Returns the count."""
     if not 2000 <= year <= 2100:
-        raise ValidationFailed("年份应在 2000–2100 之间。", fields={"year": ["2000–2100"]})
+        raise ValidationFailed(_("年份应在 2000–2100 之间。"), fields={"year": ["2000–2100"]})
     days = parse_lines(text, year)
     before = [_day_json(r) for r in year_days(year)]
     after = [{"day": d.isoformat(), "kind": k, "name": n} for d, k, n in days]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from catalog.models import Dataset
@@ -74,46 +75,46 @@ def parse_rows(rows: list[dict]) -> tuple[list[dict], dict[str, str]]:
         where = f"rule-{i}-"
         name = row["name"]
         if not name:
-            errors[where + "name"] = "请填写规则名称（最多 40 个字符）"
+            errors[where + "name"] = _("请填写规则名称（最多 40 个字符）")
         elif len(name) > 40:
-            errors[where + "name"] = "规则名称最多 40 个字符"
+            errors[where + "name"] = _("规则名称最多 40 个字符")
         outcome = row["outcome"]
         if outcome not in OUTCOMES:
-            errors[where + "outcome"] = "请选择处理方式：直接授权、审批或不予共享"
+            errors[where + "outcome"] = _("请选择处理方式：直接授权、审批或不予共享")
         share = row["share_attribute"] or None
         if share is not None and share not in SHARES:
-            errors[where + "share_attribute"] = "共享属性应为无条件、有条件、不予共享或“任意”"
+            errors[where + "share_attribute"] = _("共享属性应为无条件、有条件、不予共享或“任意”")
         level = None
         if row["min_level"]:
             if row["min_level"].isdigit() and 1 <= int(row["min_level"]) <= 4:
                 level = int(row["min_level"])
             else:
-                errors[where + "min_level"] = "最低分级应为 1–4 级或“任意”"
+                errors[where + "min_level"] = _("最低分级应为 1–4 级或“任意”")
         sensitive = {"": None, "yes": True, "no": False}.get(row["sensitive"], "bad")
         if sensitive == "bad":
-            errors[where + "sensitive"] = "请选择：任意、含敏感项或不含敏感项"
+            errors[where + "sensitive"] = _("请选择：任意、含敏感项或不含敏感项")
         steps = [s for s in STEP_ORDER if s in row["steps"]]
         if outcome == "approve" and not steps:
-            errors[where + "steps"] = "审批规则至少需要一个审批环节"
+            errors[where + "steps"] = _("审批规则至少需要一个审批环节")
         elif outcome in ("grant", "refuse") and steps:
-            errors[where + "steps"] = "直接授权或不予共享的规则没有审批环节，请取消勾选"
+            errors[where + "steps"] = _("直接授权或不予共享的规则没有审批环节，请取消勾选")
         order = row.get("order") or ""
         try:
             order_n = int(order) if order else (pos + 1) * 10
         except ValueError:
-            errors[where + "order"] = "顺序应为整数"
+            errors[where + "order"] = _("顺序应为整数")
             order_n = (pos + 1) * 10
         kept.append((order_n, pos, {"name": name, "outcome": outcome, "steps": steps, "share_attribute": share,
                                     "min_level": level, "sensitive_requested": sensitive}))
     if not kept and not errors:
-        errors["rules"] = "至少保留一条规则（没有规则时所有申请都走最严格的审批路径，请明确写出来）"
+        errors["rules"] = _("至少保留一条规则（没有规则时所有申请都走最严格的审批路径，请明确写出来）")
     if len(kept) > MAX_RULES:
-        errors["rules"] = f"最多 {MAX_RULES} 条规则"
+        errors["rules"] = _("最多 %(n)s 条规则", n=MAX_RULES)
     names = [r["name"] for _o, _p, r in kept]
     for _o, pos, r in kept:
         if r["name"] and names.count(r["name"]) > 1:
             i = rows[pos].get("index", pos)
-            errors.setdefault(f"rule-{i}-name", f"规则名称“{r['name']}”重复，请改成唯一的名称")
+            errors.setdefault(f"rule-{i}-name", _("规则名称“%(n)s”重复，请改成唯一的名称", n=r["name"]))
     return [r for _o, _p, r in sorted(kept, key=lambda x: (x[0], x[1]))], errors
 
 
@@ -136,12 +137,12 @@ def find_dataset(ref: str) -> Dataset:
     """An entry by its catalog code or number, for previews."""
     ref = (ref or "").strip()[:100]
     if not ref:
-        raise ValidationFailed("请填写要预览的目录编码或编号。", fields={"dataset": ["required"]})
+        raise ValidationFailed(_("请填写要预览的目录编码或编号。"), fields={"dataset": ["required"]})
     ds = db.session.scalar(select(Dataset).where(Dataset.code == ref))
     if ds is None and ref.isdigit() and len(ref) < 10:
         ds = db.session.get(Dataset, int(ref))
     if ds is None:
-        raise ValidationFailed(f"没有编码或编号为“{ref}”的目录。", fields={"dataset": ["not found"]})
+        raise ValidationFailed(_("没有编码或编号为“%(r)s”的目录。", r=ref), fields={"dataset": ["not found"]})
     return ds
 
 

@@ -3,6 +3,7 @@ entry in the audit hash chain, both in the caller's transaction."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from audit import record_event
@@ -19,10 +20,10 @@ def clean_reason(reason: str | None) -> str:
     """The mandatory reason of a change (4–500 characters) or ValidationFailed naming the field."""
     value = " ".join((reason or "").split())
     if len(value) < REASON_MIN:
-        raise ValidationFailed("请填写修改原因（至少 4 个字），说明为什么修改这条规则。",
+        raise ValidationFailed(_("请填写修改原因（至少 4 个字），说明为什么修改这条规则。"),
                                fields={"reason": [f"required, {REASON_MIN}–{REASON_MAX} characters"]})
     if len(value) > REASON_MAX:
-        raise ValidationFailed(f"修改原因最多 {REASON_MAX} 个字。",
+        raise ValidationFailed(_("修改原因最多 %(n)s 个字。", n=REASON_MAX),
                                fields={"reason": [f"at most {REASON_MAX} characters"]})
     return value
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
 from catalog.models import DataItem, Dataset
@@ -36,13 +37,13 @@ def clean_standard(data) -> dict:
     description = (data.get("description") or "").strip()
     source = " ".join((data.get("source") or "").split())
     if not CODE.match(code):
-        errors["code"] = ["编码为 1–40 位字母、数字或 . _ / -，例如 DE0001 或 GB/T-7408"]
+        errors["code"] = [_("编码为 1–40 位字母、数字或 . _ / -，例如 DE0001 或 GB/T-7408")]
     if not name:
-        errors["name"] = ["请填写标准名称"]
+        errors["name"] = [_("请填写标准名称")]
     elif len(name) > 100:
-        errors["name"] = ["标准名称最多 100 个字"]
+        errors["name"] = [_("标准名称最多 100 个字")]
     if typ not in ITEM_TYPES:
-        errors["type"] = ["请选择数据类型：" + "、".join(ITEM_TYPES)]
+        errors["type"] = [_("请选择数据类型：%(t)s", t="、".join(ITEM_TYPES))]
     max_length = None
     if raw_len not in (None, ""):
         try:
@@ -50,13 +51,13 @@ def clean_standard(data) -> dict:
             if not 1 <= max_length <= 100000:
                 raise ValueError
         except (TypeError, ValueError):
-            errors["max_length"] = ["最大长度应为 1–100000 的整数，或留空"]
+            errors["max_length"] = [_("最大长度应为 1–100000 的整数，或留空")]
     if len(description) > 2000:
-        errors["description"] = ["说明最多 2000 个字"]
+        errors["description"] = [_("说明最多 2000 个字")]
     if len(source) > 200:
-        errors["source"] = ["依据最多 200 个字"]
+        errors["source"] = [_("依据最多 200 个字")]
     if errors:
-        raise ValidationFailed("数据元有误：" + "；".join(f"{k} {v[0]}" for k, v in errors.items()), fields=errors)
+        raise ValidationFailed(_("数据元有误：%(e)s", e="；".join(v[0] for v in errors.values())), fields=errors)
     return {"code": code, "name": name, "type": typ, "max_length": max_length, "description": description,
             "source": source}
 
@@ -64,7 +65,7 @@ def clean_standard(data) -> dict:
 def save_standard(std: DataStandard | None, data, *, actor, reason: str) -> DataStandard:
     return save_versioned(DataStandard, std, clean_standard(data), rule_set="standards", unique="code",
                           to_json=standard_json, actor=actor, reason=reason,
-                          taken="编码“{value}”已被数据元“{other.name}”使用。")
+                          taken=_("编码“%(v)s”已被数据元“%(o)s”使用。", v="{value}", o="{other.name}"))
 
 
 def delete_standard(std: DataStandard, *, actor, reason: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from market.db import db
@@ -43,7 +44,7 @@ def add_pair(term: str, synonym: str, *, actor, reason: str) -> SearchSynonym:
         existing = _existing_pair(term, synonym)
         row = add_synonym(term, synonym, actor=actor)
     except SynonymError as exc:
-        raise ValidationFailed(f"同义词有误：{exc}", fields={"synonym": [str(exc)]}) from None
+        raise ValidationFailed(_("同义词有误：%(e)s", e=exc), fields={"synonym": [str(exc)]}) from None
     if existing is None:
         record_change("synonyms", f"{row.term}⇄{row.synonym}", "created", None,
                       {"term": row.term, "synonym": row.synonym}, actor=actor, reason=reason)
@@ -59,7 +60,7 @@ def _existing_pair(term: str, synonym: str):
 def remove_pair(pair_id: int, *, actor, reason: str) -> None:
     row = db.session.get(SearchSynonym, pair_id)
     if row is None:
-        raise NotFound(f"没有编号为 {pair_id} 的同义词。")
+        raise NotFound(_("没有编号为 %(id)s 的同义词。", id=pair_id))
     before = {"term": row.term, "synonym": row.synonym}
     record_change("synonyms", f"{row.term}⇄{row.synonym}", "deleted", before, None, actor=actor, reason=reason)
     remove_synonym(row.term, row.synonym, actor=actor)
@@ -80,20 +81,20 @@ def clean_term(data) -> dict:
         if key != "definition":
             value = " ".join(value.split())
         if len(value) > limit:
-            errors[key] = [f"最多 {limit} 个字符"]
+            errors[key] = [_("最多 %(n)s 个字符", n=limit)]
         out[key] = value
     if not out["term"]:
-        errors["term"] = ["请填写术语"]
+        errors["term"] = [_("请填写术语")]
     elif " " in out["term"] and any("\u3400" <= c <= "\u9fff" for c in out["term"]):
-        errors["term"] = ["中文术语中不能有空格"]
+        errors["term"] = [_("中文术语中不能有空格")]
     if errors:
-        raise ValidationFailed("术语有误：" + "；".join(f"{k} {v[0]}" for k, v in errors.items()), fields=errors)
+        raise ValidationFailed(_("术语有误：%(e)s", e="；".join(v[0] for v in errors.values())), fields=errors)
     return out
 
 
 def save_term(term: GovTerm | None, data, *, actor, reason: str) -> GovTerm:
     term = save_versioned(GovTerm, term, clean_term(data), rule_set="terms", unique="term", to_json=term_json,
-                          actor=actor, reason=reason, taken="术语“{value}”已在词典中。")
+                          actor=actor, reason=reason, taken=_("术语“%(v)s”已在词典中。", v="{value}"))
     teach([term.term])
     return term
 
