@@ -18,6 +18,14 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _teach_terms():
+        """Keep this process's search segmenter in step with the term dictionary (one query a minute)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from market.db import db
+
         from .terms import refresh_segmenter
 
-        refresh_segmenter()
+        try:
+            refresh_segmenter()
+        except SQLAlchemyError:  # e.g. a database not migrated yet: pages must still answer
+            db.session.rollback()
