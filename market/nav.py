@@ -65,14 +65,17 @@ def init_app(app: Flask) -> None:
     def _nav():
         def nav_items(place: str) -> list[dict]:
             items = sorted((i for i in app.extensions["market.nav"] if i.place == place), key=lambda i: i.order)
+            packages = [i.endpoint.partition(".")[0] for i in items]
             out = []
-            for item in items:
+            for item, package in zip(items, packages, strict=True):
                 if not item.visible():
                     continue
                 out.append({
                     "href": url_for(item.endpoint, **dict(item.values)),
                     "label": str(item.label),
-                    "current": request.endpoint == item.endpoint,
+                    # a package's only zone stays current on all its pages (知识库 on an article page)
+                    "current": request.endpoint == item.endpoint or (
+                        place == "zone" and packages.count(package) == 1 and request.blueprint == package),
                     "badge": item.badge() if item.badge else None,
                     "css_class": item.css_class,
                 })

@@ -194,3 +194,9 @@ def test_demo_articles(app, make_user):
     assert len(ARTICLES) == 6
     att = db.session.scalar(select(Attachment))
     assert att.filename == "申请材料清单.csv" and services.attachment_path(att).read_bytes().startswith("场景".encode())
+
+
+def test_the_portal_bar_marks_the_zone_on_its_inner_pages(app, operator_client):
+    art = _create(operator_client, action="publish")
+    html = app.test_client().get(f"/kb/{art.id}").get_data(as_text=True)
+    assert '<a href="/kb" aria-current="page">' in html
