@@ -23,6 +23,8 @@ from .scheme import Column, Scheme, cell_eligible, normalize, numeric_variant, s
 
 MAX_KEPT_ROWS = 1_000_000
 MIN_COVERAGE = 0.5
+SCREEN_PAIRS = 3000  # rows every grant is scored on (about 600 predicted marks), the rest if it stands out
+SCREEN_LOG10_P = -3.0  # a grant this unlikely by chance on those rows is scored on all of them
 
 
 @dataclass
@@ -84,14 +86,17 @@ def log10_binom_sf(k: int, n: int, q: float) -> float:
     return min(0.0, total / math.log(10))
 
 
-def _file_index(rows: list[list]) -> dict[str, int]:
+def _file_index(rows: list[list]) -> tuple[dict[str, int], list[set[str]]]:
+    """({normalised value: bitmask of the copy columns holding it}, [set of values per copy column])."""
     index: dict[str, int] = {}
+    by_col: list[set[str]] = [set() for _ in range(max(len(r) for r in rows))]
     for row in rows:
         for j, v in enumerate(row):
             nv = normalize(v)
             if nv:
                 index[nv] = index.get(nv, 0) | (1 << j)
-    return index
+                by_col[j].add(nv)
+    return index, by_col
 
 
 def _is_header(first: list, names: set[str]) -> bool:
@@ -118,26 +123,24 @@ def _map_columns(values_by_col: list[set[str]], found: dict[str, set[str]], fixe
     return mapping
 
 
-def match_entry(table: Table, entry: EntryData, key: bytes) -> EntryMatch | None:
-    """Pair the copy's rows with ``entry``'s rows and score its grants; None if nothing matches."""
-    names = [c.name for c in entry.columns]
+def _split_header(table: Table, names: list[str]) -> tuple[list[list], bool, dict[int, str]]:
+    """(data rows, whether the first row was a header, {copy column: entry column} from the header)."""
     rows = table.rows
-    header = False
-    fixed: dict[int, str] = {}
     if table.header is not None:
-        fixed = {j: h for j, h in enumerate(table.header) if h in names}
-    elif rows and _is_header(rows[0], set(names)):
-        header = True
+        return rows, False, {j: h for j, h in enumerate(table.header) if h in names}
+    if rows and _is_header(rows[0], set(names)):
         fixed = {j: str(h).strip() for j, h in enumerate(rows[0]) if str(h).strip() in names}
-        rows = rows[1:]
-    if not rows:
-        return None
-    index = _file_index(rows)
+        return rows[1:], True, fixed
+    return rows, False, {}
+
+
+def _scan_store(entry: EntryData, names: list[str], index: dict[str, int]) -> tuple[list[dict], dict[str, set[str]]]:
+    """One pass over the stored rows: the rows that may be in the copy, and per entry column the copy's
+    values found in it."""
     found: dict[str, set[str]] = {n: set() for n in names}
     kept: list[dict] = []
     for stored in entry.rows:
-        hits = 0
-        filled = 0
+        hits = filled = 0
         for n in names:
             nv = normalize(stored.get(n))
             if nv:
@@ -151,14 +154,19 @@ def match_entry(table: Table, entry: EntryData, key: bytes) -> EntryMatch | None
             keep = filled > 0 and hits * 2 >= filled
         if keep and len(kept) < MAX_KEPT_ROWS:
             kept.append(stored)
+    return kept, found
+
+
+def match_entry(table: Table, entry: EntryData, key: bytes) -> EntryMatch | None:
+    """Pair the copy's rows with ``entry``'s rows and score its grants; None if nothing matches."""
+    names = [c.name for c in entry.columns]
+    rows, header, fixed = _split_header(table, names)
+    if not rows:
+        return None
+    index, values_by_col = _file_index(rows)
+    kept, found = _scan_store(entry, names, index)
     if not kept:
         return None
-    values_by_col = [set() for _ in range(max(len(r) for r in rows))]
-    for row in rows:
-        for j, v in enumerate(row):
-            nv = normalize(v)
-            if nv:
-                values_by_col[j].add(nv)
     mapping = _map_columns(values_by_col, found, fixed)
     copy_rows = [{name: row[j] for j, name in mapping.items() if j < len(row)} for row in rows]
     result = EntryMatch(entry.dataset_id, len(rows), 0, header, mapping)
@@ -167,20 +175,23 @@ def match_entry(table: Table, entry: EntryData, key: bytes) -> EntryMatch | None
     if not result.rows_matched:
         return None
     present = set(mapping.values())
-    pairs_cache: dict[tuple, list[tuple[dict, dict]]] = {}
-    changes_cache: dict[tuple, tuple[int, int]] = {}
+    cache: dict[tuple, tuple[list[Pair], int, int]] = {}
     for cand in entry.grants:
         scheme = Scheme(key, cand.grant_id, cand.columns, entry.key_column)
-        sig = (scheme.key_column, tuple(scheme.anchors))
-        if sig not in pairs_cache:
-            pairs_cache[sig] = _pairs(scheme, kept, copy_rows)
-        pairs = pairs_cache[sig]
-        cols = [c for c in scheme.markable if c.name in present]
-        csig = (sig, tuple(cols))
-        if csig not in changes_cache:
-            changes_cache[csig] = _changes(cols, pairs)
-        modified, cells = changes_cache[csig]
-        score = _score(scheme, pairs, present, modified, cells)
+        # grants with the same columns pair rows and find eligible cells alike: do that once
+        sig = (scheme.key_column, tuple(scheme.anchors), tuple(c.name for c in scheme.markable))
+        if sig not in cache:
+            pairs = [Pair(copy_row, orig, ident, scheme.eligible(orig))
+                     for copy_row, orig, ident in _pairs(scheme, kept, copy_rows)]
+            cols = [c for c in scheme.markable if c.name in present]
+            cache[sig] = (pairs, *_changes(cols, pairs))
+        pairs, modified, cells = cache[sig]
+        # screen on rows spread evenly over the copy (a merge of several copies is represented in
+        # proportion); only a grant that already stands out there is scored on all rows
+        stride = -(-len(pairs) // SCREEN_PAIRS)
+        score = _score(scheme, pairs[::stride], present, modified, cells)
+        if len(pairs) > SCREEN_PAIRS and score.log10_p <= SCREEN_LOG10_P:
+            score = _score(scheme, pairs, present, modified, cells)
         score.dataset_id = entry.dataset_id
         result.scores.append(score)
         result.modified_cells = max(result.modified_cells, modified)
@@ -189,9 +200,17 @@ def match_entry(table: Table, entry: EntryData, key: bytes) -> EntryMatch | None
     return result
 
 
-def _pairs(scheme: Scheme, kept: list[dict], copy_rows: list[dict]) -> list[tuple[dict, dict]]:
-    """(copy row, stored row) pairs by the scheme's row identity; identities shared by several stored
-    rows are ambiguous and left out."""
+@dataclass
+class Pair:
+    copy: dict  # the copy's row, by entry column
+    orig: dict  # the stored row it was paired with
+    ident: str
+    eligible: list[Column]  # columns of the stored row that can carry a mark
+
+
+def _pairs(scheme: Scheme, kept: list[dict], copy_rows: list[dict]) -> list[tuple[dict, dict, str]]:
+    """(copy row, stored row, identity) by the scheme's row identity; identities shared by several
+    stored rows are ambiguous and left out."""
     originals: dict[str, dict | None] = {}
     for row in kept:
         ident = scheme.identity(row)
@@ -202,7 +221,7 @@ def _pairs(scheme: Scheme, kept: list[dict], copy_rows: list[dict]) -> list[tupl
         ident = scheme.identity(row)
         orig = originals.get(ident) if ident is not None else None
         if orig is not None:
-            out.append((row, orig))
+            out.append((row, orig, ident))
     return out
 
 
@@ -212,27 +231,27 @@ def _scheme_like(col: Column, original, observed) -> bool:
     return isinstance(observed, str) and observed == text_variant(original)
 
 
-def _changes(cols: list[Column], pairs: list[tuple[dict, dict]]) -> tuple[int, int]:
+def _changes(cols: list[Column], pairs: list[Pair]) -> tuple[int, int]:
     """(cells showing a scheme-like change, markable cells) over the paired rows."""
     cells = modified = 0
-    for copy_row, orig in pairs:
+    for p in pairs:
         for c in cols:
-            value = orig.get(c.name)
+            value = p.orig.get(c.name)
             if cell_eligible(c, value):
                 cells += 1
-                if _scheme_like(c, value, copy_row.get(c.name)):
+                if _scheme_like(c, value, p.copy.get(c.name)):
                     modified += 1
     return modified, cells
 
 
-def _score(scheme: Scheme, pairs: list[tuple[dict, dict]], present: set[str], modified: int,
-           cells: int) -> GrantScore:
+def _score(scheme: Scheme, pairs: list[Pair], present: set[str], modified: int, cells: int) -> GrantScore:
+    """How many of the marks ``scheme`` predicts in ``pairs`` the copy shows, and the binomial tail."""
     expected = found = 0
-    for copy_row, orig in pairs:
-        mark = scheme.mark_for(orig)
+    for p in pairs:
+        mark = scheme.mark_for(p.orig, p.ident, p.eligible)
         if mark is not None and mark.column in present:
             expected += 1
-            observed = copy_row.get(mark.column)
+            observed = p.copy.get(mark.column)
             if same_value(observed, mark.marked) and not same_value(observed, mark.original):
                 found += 1
     q = (modified + 1) / (cells + 2)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -28,7 +29,7 @@ MIN_SIGNIFICANT_DIGITS = 3  # a ±1 change in the last digit stays within 1 % of
 _TWINS = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
 _TWINS.update({v: k for k, v in list(_TWINS.items())})
 _TWIN_RE = re.compile("[" + re.escape("".join(_TWINS)) + "]")
-_CJK_RE = re.compile(r"[\u3400-\u9fff]")
+_TEXT_MARKABLE_RE = re.compile("[\u3400-\u9fff " + re.escape("".join(_TWINS)) + "]")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+)(?:\.(\d+))?$")
 _DATE_RE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 NBSP = "\u00a0"
@@ -50,6 +51,20 @@ def normalize(value) -> str:
     """Canonical text of a cell for identity and comparison (numbers by value, dates as ISO dates)."""
     if value is None:
         return ""
+    if type(value) is str:
+        text = value.strip()
+        if text and (text[0].isdigit() or text[0] in "+-"):  # only then can it be a number or a date
+            if _NUMBER_RE.match(text):
+                return _canonical_number(Decimal(text))
+            m = _DATE_RE.match(text)
+            if m:
+                try:
+                    return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+                except ValueError:
+                    return text
+        elif len(text) in (4, 5) and text.lower() in ("true", "false"):
+            return text.lower()
+        return text
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float | Decimal):
@@ -60,19 +75,7 @@ def normalize(value) -> str:
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = str(value).strip()
-    if _NUMBER_RE.match(text):
-        return _canonical_number(Decimal(text))
-    m = _DATE_RE.match(text)
-    if m:
-        try:
-            return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
-        except ValueError:
-            return text
-    low = text.lower()
-    if low in ("true", "false"):
-        return low
-    return text
+    return normalize(str(value))
 
 
 def _canonical_number(d: Decimal) -> str:
@@ -88,7 +91,7 @@ def to_decimal(value) -> Decimal | None:
     if isinstance(value, int | Decimal):
         return Decimal(value)
     if isinstance(value, float):
-        return Decimal(repr(value)) if value == value else None
+        return Decimal(repr(value)) if math.isfinite(value) else None
     text = str(value).strip()
     if not _NUMBER_RE.match(text):
         return None
@@ -123,19 +126,18 @@ def column_kind(item_type: str | None, *, sensitive: bool = False, is_key: bool 
 
 def _number_parts(value) -> tuple[str, str] | None:
     """(integer digits, fraction digits) as written, or None when the value cannot carry a numeric mark."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, float):
+    kind = type(value)
+    if kind is int:
+        return str(abs(value)), ""
+    if kind is float:
         text = repr(value)
-        if "e" in text or "n" in text:
+        if "e" in text or "n" in text:  # 1e-07, nan, inf
             return None
-        if text.endswith(".0"):
-            text = text[:-2]
-    elif isinstance(value, int | Decimal):
-        text = str(value)
-    else:
-        text = str(value).strip()
-    m = _NUMBER_RE.match(text)
+        whole, _, frac = text.lstrip("-").partition(".")
+        return whole, "" if frac == "0" else frac
+    if value is None or kind is bool:
+        return None
+    m = _NUMBER_RE.match(str(value).strip())
     if not m:
         return None
     return m[1], m[2] or ""
@@ -153,14 +155,14 @@ def numeric_eligible(value) -> bool:
 def text_eligible(value) -> bool:
     if not isinstance(value, str) or len(value.strip()) < 2 or value != value.strip():
         return False
-    return bool(_CJK_RE.search(value) or _TWIN_RE.search(value) or " " in value)
+    return _TEXT_MARKABLE_RE.search(value) is not None  # Chinese text, punctuation with a twin, or a space
 
 
 def numeric_variant(value, up: bool):
     """``value`` moved one unit of its last written digit up or down, in the type it came in."""
-    whole, frac = _number_parts(value)
+    frac = _number_parts(value)[1]
     unit = Decimal(1).scaleb(-len(frac))
-    new = Decimal(str(value).strip() if not isinstance(value, float) else repr(value)) + (unit if up else -unit)
+    new = to_decimal(value) + (unit if up else -unit)
     if isinstance(value, int):
         return int(new)
     if isinstance(value, float):
@@ -214,7 +216,10 @@ class Scheme:
             self.markable = [c for c in self.markable if c.name != first]
             anchors = [first]
         self.anchors = sorted(anchors)
-        self._gkey = grant_key(key, grant_id)
+        gkey = grant_key(key, grant_id)
+        # keyed BLAKE2b states, copied per row (cheaper than keying a new state every time)
+        self._row_mac = hashlib.blake2b(key=gkey, digest_size=8)
+        self._col_mac = hashlib.blake2b(key=gkey, digest_size=4)
 
     def identity(self, row: dict) -> str | None:
         """Order- and header-independent identity of a row; None when it cannot be computed."""
@@ -226,25 +231,38 @@ class Scheme:
             return None
         return "h:" + "\x1f".join(parts)
 
-    def mark_for(self, row: dict) -> Mark | None:
-        """The mark this grant puts on ``row`` (as delivered, unmarked), or None."""
-        ident = self.identity(row)
+    def eligible(self, row: dict) -> list[Column]:
+        """The columns of ``row`` that can carry this scheme's mark."""
+        return [c for c in self.markable if cell_eligible(c, row.get(c.name))]
+
+    def mark_for(self, row: dict, ident: str | None = None, eligible: list[Column] | None = None) -> Mark | None:
+        """The mark this grant puts on ``row`` (as delivered, unmarked), or None. ``ident`` and
+        ``eligible`` may be passed when already known (tracing tries many grants on the same rows)."""
         if ident is None:
-            return None
-        d = hashlib.blake2b(ident.encode(), key=self._gkey, digest_size=8).digest()
+            ident = self.identity(row)
+            if ident is None:
+                return None
+        mac = self._row_mac.copy()
+        mac.update(ident.encode())
+        d = mac.digest()
         if int.from_bytes(d[:4], "big") >= _RATE_BOUND:
             return None
-        eligible = [c for c in self.markable if cell_eligible(c, row.get(c.name))]
+        if eligible is None:
+            eligible = self.eligible(row)
         if not eligible:
             return None
         if len(eligible) == 1:
             col = eligible[0]
         else:  # rank by a keyed hash per column, so the choice does not depend on column order or set
-            col = min(eligible, key=lambda c: hashlib.blake2b(
-                f"{ident}\x1f{c.name}".encode(), key=self._gkey, digest_size=4).digest())
+            col = min(eligible, key=lambda c: self._column_rank(ident, c.name))
         value = row.get(col.name)
         marked = numeric_variant(value, bool(d[4] & 1)) if col.kind == "numeric" else text_variant(value)
         return Mark(col.name, value, marked)
+
+    def _column_rank(self, ident: str, name: str) -> bytes:
+        mac = self._col_mac.copy()
+        mac.update(f"{ident}\x1f{name}".encode())
+        return mac.digest()
 
     def mark_row(self, row: dict) -> dict:
         mark = self.mark_for(row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 import market.cli
 from market.db import db
@@ -21,7 +22,7 @@ def _requester_line(grant) -> list[str]:
 
 
 def test_headerless_shuffled_subset_names_the_grant_among_50(fifty_grants, runner, tmp_path):
-    ds, grants = fifty_grants
+    grants = fifty_grants[1]
     thief = grants[23]
     rows = leak(delivered(thief), keep=0.7)
     assert len(rows) == 3500
@@ -39,7 +40,7 @@ def test_headerless_shuffled_subset_names_the_grant_among_50(fifty_grants, runne
 
 
 def test_csv_to_xlsx_and_back_keeps_the_fingerprint(fifty_grants, runner, tmp_path):
-    ds, grants = fifty_grants
+    grants = fifty_grants[1]
     thief = grants[7]
     rows = leak(delivered(thief), keep=0.7, seed=11)
     text = csv_via_xlsx(csv_text(rows, NAMES, header=False), tmp_path)
@@ -54,7 +55,7 @@ def test_csv_to_xlsx_and_back_keeps_the_fingerprint(fifty_grants, runner, tmp_pa
 
 
 def test_a_few_hundred_rows_with_dropped_columns_are_enough(fifty_grants, runner, tmp_path):
-    ds, grants = fifty_grants
+    grants = fifty_grants[1]
     thief = grants[41]
     rows = leak(delivered(thief), keep=0.06, seed=5)  # 300 rows
     kept = ["企业名称", "统一社会信用代码", "注册资本", "住所"]  # columns re-ordered and some dropped
@@ -71,7 +72,7 @@ def test_json_and_xlsx_copies_from_the_delivery_writers(fifty_grants, tmp_path):
     from delivery.formats import stream
     from watermark import trace_file
 
-    ds, grants = fifty_grants
+    grants = fifty_grants[1]
     thief = grants[2]
     rows = delivered(thief)[:800]
     for fmt in ("json", "xlsx"):
@@ -87,7 +88,7 @@ def test_json_and_xlsx_copies_from_the_delivery_writers(fifty_grants, tmp_path):
 def test_undelivered_original_is_no_match(fifty_grants, runner, tmp_path):
     from delivery import store
 
-    ds, grants = fifty_grants
+    ds = fifty_grants[0]
     rows = leak(list(store.iter_rows(ds.id, NAMES)), keep=0.7)
     path = tmp_path / "original.csv"
     path.write_text(csv_text(rows, NAMES, header=False), encoding="utf-8")
@@ -102,7 +103,7 @@ def test_undelivered_original_is_no_match(fifty_grants, runner, tmp_path):
 def test_file_of_another_entry_is_no_match(fifty_grants, company_entry, make_user, make_grant, runner, tmp_path):
     from delivery import store
 
-    ds, grants = fifty_grants
+    _ds, _grants = fifty_grants
     other = company_entry(2000, seed=99, prefix="91320500MB", title="苏州企业登记信息")
     make_grant(make_user("requester"), other)  # the other entry has a grant, but this copy is not from it
     rows = list(store.iter_rows(other.id, NAMES))
@@ -126,7 +127,7 @@ def test_unrelated_file_is_no_match(fifty_grants, runner, tmp_path):
 
 
 def test_too_few_rows_is_no_match_not_a_guess(fifty_grants, runner, tmp_path):
-    ds, grants = fifty_grants
+    grants = fifty_grants[1]
     rows = leak(delivered(grants[0]), keep=0.002)  # 10 rows: about two marks, no proof
     path = tmp_path / "tiny.csv"
     path.write_text(csv_text(rows, NAMES), encoding="utf-8")
@@ -141,7 +142,7 @@ def test_merged_copies_name_both_grants(fifty_grants):
     from watermark.readers import read_table
     from watermark.services import trace_loaded
 
-    ds, grants = fifty_grants
+    grants = fifty_grants[1]
     a, b = grants[4], grants[30]
     rows = leak(delivered(a), keep=0.3, seed=1) + leak(delivered(b), keep=0.3, seed=2)
     result = trace_loaded(read_table(csv_text(rows, NAMES).encode(), "merged.csv"))
@@ -154,7 +155,7 @@ def test_trace_is_recorded_in_the_audit_chain(fifty_grants, runner, tmp_path):
 
     from audit.models import AuditEvent
 
-    ds, grants = fifty_grants
+    grants = fifty_grants[1]
     path = tmp_path / "leak.csv"
     path.write_text(csv_text(leak(delivered(grants[9]), keep=0.2), NAMES), encoding="utf-8")
     assert _trace(runner, path).exit_code == 0
@@ -169,3 +170,37 @@ def test_unreadable_file_exits_2(app, runner, tmp_path):
     result = _trace(runner, path)
     assert result.exit_code == 2
     assert "cannot read" in result.output
+
+
+def test_end_to_end_download_then_trace(fifty_grants, client, api_token, runner, tmp_path):
+    """A requester downloads through the delivery endpoint; the leaked copy traces back to that download."""
+    grants = fifty_grants[1]
+    thief = grants[17]
+    user = thief.line.request.requester
+    resp = client.get(f"/api/v1/grants/{thief.id}/download?format=csv", headers=api_token(user))
+    assert resp.status_code == 200
+    lines = resp.get_data().decode("utf-8-sig").splitlines()
+    assert lines[0].split(",") == NAMES
+    body = lines[1:]
+    random.Random(4).shuffle(body)
+    path = tmp_path / "downloaded.csv"
+    path.write_text("\n".join(body[: int(len(body) * 0.7)]), encoding="utf-8")
+
+    result = _trace(runner, path)
+
+    assert result.exit_code == 0, result.output
+    assert f"match: grant {thief.id} " in result.output
+    assert "as csv (5000 rows)" in result.output  # the ledger's record of the delivered copy
+
+
+def test_re_downloads_carry_the_same_marks(fifty_grants, client, api_token):
+    grants = fifty_grants[1]
+    grant = grants[0]
+    headers = api_token(grant.line.request.requester)
+    url = f"/api/v1/grants/{grant.id}/download?format=csv"
+    first, second = client.get(url, headers=headers).get_data(), client.get(url, headers=headers).get_data()
+    assert first == second
+    other = grants[10]
+    third = client.get(f"/api/v1/grants/{other.id}/download?format=csv",
+                       headers=api_token(other.line.request.requester)).get_data()
+    assert third != first  # another grant, other marks
