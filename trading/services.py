@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from audit import record_event
 from market.auth.models import Role, User
@@ -350,8 +351,12 @@ def _ledger(payment: Payment, kind: str, amount: int, ref: str, note: str, actor
                         buyer_id=payment.buyer_id, department_id=payment.department_id, kind=kind,
                         amount_fen=amount if kind == "charge" else -amount, currency=payment.currency,
                         provider=payment.provider, provider_ref=ref, note=note)
-    db.session.add(entry)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+            db.session.flush()
+    except IntegrityError:  # a concurrent delivery of the same news recorded it first
+        return None
     record_event(f"ledger.{kind}", "payment", payment.id, actor=actor,
                  payload={"entry": entry.id, "amount_fen": entry.amount_fen, "currency": entry.currency,
                           "ref": ref, "buyer": payment.buyer_id, "department": payment.department_id, "note": note})

@@ -13,11 +13,12 @@ import market.cli
 from audit.models import AuditEvent
 from market.db import db, utcnow
 from market.errors import Conflict, Forbidden, ValidationFailed
+from notify.models import Notification
 from orders import decisions
 from orders import services as orders
 from orders.models import Grant, RequestLine
 from trading import services
-from trading.models import LedgerAppendOnly, LedgerEntry
+from trading.models import LedgerAppendOnly, LedgerEntry, Payment
 from trading.providers import get_provider
 
 
@@ -112,6 +113,8 @@ def test_free_and_paid_lines_share_a_cart_and_the_paid_one_is_granted_only_after
     assert "¥199.00" in receipt and payment.intent_id in receipt
     csv = client.get(f"/trading/payments/{payment.id}/receipt.csv").get_data(as_text=True)
     assert "199.00" in csv and payment.intent_id in csv
+    kinds = set(db.session.scalars(select(Notification.kind).where(Notification.user_id == buyer.id)))
+    assert {"payment.due", "payment.succeeded"} <= kinds
     actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "payment")))
     assert {"payment.due", "payment.attempted", "ledger.charge", "payment.succeeded"} <= actions
     assert _reconcile(runner).exit_code == 0
@@ -256,6 +259,9 @@ def test_abandoned_payment_expires_and_releases_the_line(shop, runner, client, l
     _pay(payment, buyer, "pm_card_chargeCustomerFail")  # tried once, then walked away
     payment.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    from jobs import periodic_jobs
+
+    assert "trading.expire" in {j.name for j in periodic_jobs()}  # the same, every 15 minutes
     result = runner.invoke(market.cli.cli, ["payments", "expire"])
     assert result.exit_code == 0 and "1 unpaid" in result.output
     db.session.expire_all()
@@ -301,6 +307,11 @@ def test_reconcile_reports_injected_mismatches(shop, runner):
     assert result.exit_code == 1
     assert "missing_charge" in result.output and stray.id in result.output
     assert "amount" in result.output and "2 difference(s)" in result.output
+    # 3. a granted paid line whose payment is not (or no longer) paid
+    db.session.execute(update(Payment).where(Payment.id == payment.id).values(refunded_fen=19900)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    assert "grant_without_payment" in _reconcile(runner).output
 
 
 def test_the_ledger_is_append_only(shop):
