@@ -7,6 +7,8 @@ from catalog.vocab import OpenAttribute, ShareAttribute, UpdateFrequency
 from dashboard.openapi import dashboard_paths
 from demands.openapi import demands_paths
 from orders.openapi import orders_paths
+from ratings.openapi import ratings_paths
+from recs.openapi import recs_paths
 from search.base import SORTS
 from trading.openapi import trading_paths
 
@@ -100,6 +102,8 @@ def build_spec() -> dict:
             **dashboard_paths(),
             **demands_paths(),
             **trading_paths(),
+            **ratings_paths(),
+            **recs_paths(),
             "/healthz": {"get": {"summary": "Database and search index health", "responses": {
                 "200": _json({"type": "object"}), "503": _json({"type": "object"}, "degraded")}}},
         },

@@ -101,9 +101,16 @@ class Model:
 
     # --- building ---------------------------------------------------------------------------------
     @classmethod
-    def build(cls, items: dict[int, Item], events: Iterable[Event], weights: Weights | None = None) -> Model:
+    def build(cls, items: dict[int, Item], events: Iterable[Event], weights: Weights | None = None,
+              reuse_content: Model | None = None) -> Model:
+        """Build from catalog features and feedback; ``reuse_content`` (a model built from the same
+        ``items``) lends its content index, so new requests only rebuild the feedback part."""
         model = cls(items=items, weights=weights or Weights())
-        model._build_content()
+        if reuse_content is not None and reuse_content.items is items and reuse_content.weights == model.weights:
+            model.vectors, model.postings = reuse_content.vectors, reuse_content.postings
+            model._ct_cache = reuse_content._ct_cache
+        else:
+            model._build_content()
         model._build_feedback(list(events))
         return model
 
@@ -257,7 +264,7 @@ class Model:
         candidates = set(cf) | set(ct) | set(dept_counts)
         if len(candidates) < 4 * k:  # cold start: fill with what is used most
             candidates |= {i for i, _n in self.item_users.most_common(8 * k)}
-        out: list[Scored] = []
+        scored: list[tuple[float, int, dict]] = []
         for item in candidates:
             if item in skip or item not in self.items or not allowed(item):
                 continue
@@ -268,11 +275,11 @@ class Model:
                 "popular": w.popularity * self.popularity(item),
             }
             score = sum(parts.values())
-            if score <= 0:
-                continue
-            out.append(Scored(item, score, self._reason(item, parts, cf_by, ct_by, dept_counts)))
-        out.sort(key=lambda s: (-s.score, s.item))
-        return out[:k]
+            if score > 0:
+                scored.append((score, item, parts))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        return [Scored(item, score, self._reason(item, parts, cf_by, ct_by, dept_counts))
+                for score, item, parts in scored[:k]]
 
     def _reason(self, item, parts, cf_by, ct_by, dept_counts) -> Reason:
         kind = max(parts, key=parts.get)
