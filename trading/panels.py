@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from market.db import db
+from orders.state import OPEN_LINE_STATES
 
 from . import services
 from .models import OPEN_PAYMENT_STATES, Payment
@@ -42,6 +43,17 @@ def payments(lines) -> list[Payment]:
     if not ids:
         return []
     return list(db.session.scalars(select(Payment).where(Payment.line_id.in_(ids)).order_by(Payment.id)))
+
+
+def awaiting_approval(req, lines) -> list[tuple]:
+    """(line, product) for paid entries still in review: the buyer learns a payment will follow."""
+    out = []
+    for ln in lines:
+        if ln.state in OPEN_LINE_STATES and services.trading_open(ln.dataset):
+            product = services.product_for(req.requester_id, ln.dataset)
+            if product is not None:
+                out.append((ln, product))
+    return out
 
 
 def payable(payment: Payment) -> bool:

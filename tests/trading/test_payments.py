@@ -120,11 +120,14 @@ def test_free_and_paid_lines_share_a_cart_and_the_paid_one_is_granted_only_after
     assert _reconcile(runner).exit_code == 0
 
 
-def test_approval_first_then_payment_with_the_chosen_product(shop):
+def test_approval_first_then_payment_with_the_chosen_product(shop, client, login):
     buyer, ds = shop["buyer"], shop["approval"]
     req = _checkout(buyer, ds)
     line = _line(req, ds)
     assert line.state == "waiting" and services.payment_for_line(line.id) is None
+    login(buyer)
+    page = client.get(f"/requests/{req.id}").get_data(as_text=True)
+    assert "审批中，通过后付款" in page and "¥12.34" in page
     decisions.decide_line(line, approver=shop["officer"], decision="approve")
     db.session.commit()
     assert line.state == "payment_pending"
