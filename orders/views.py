@@ -231,6 +231,7 @@ def overview():
                            pages=max(1, -(-total // OVERVIEW_PER_PAGE)), counts=queries.line_state_counts(f),
                            line_states=[s.value for s in LineState], departments=_departments(), errors=errors,
                            args={k: request.args.get(k, "") for k in ("state", "department", "from", "to")},
+                           keep={k: request.args[k] for k in ("department", "from", "to") if request.args.get(k)},
                            overdue=queries.overdue_steps(now, limit=20),
                            overdue_total=queries.count_overdue(now),
                            due_soon=queries.due_soon_steps(now, limit=20), escalated=queries.escalated_steps(20),
