@@ -148,3 +148,19 @@ def test_demo_city_prices_some_enterprise_entries(app, make_department, make_use
     assert [p.kind for p in services.products_of(ent)] == ["api_calls", "download", "subscription"]
     assert ent.price == Decimal("99.00") and other.price is None
     assert "Priced 0 demo" in seed_demo_extra(SeedResult(dataset_ids=[ent.id]))  # runs once per entry
+
+
+def test_operator_blocks_and_unblocks_from_the_product_page(stripe_app, seller, client, login, make_user):
+    ds = seller["ds"]
+    services.add_product(ds, actor=seller["officer"], kind="download", amount="10")
+    db.session.commit()
+    login(make_user("operator"))
+    page = client.get(f"/datasets/{ds.id}").get_data(as_text=True)
+    assert "交易管控" in page and "停用本部门全部目录的交易" in page
+    resp = client.post(f"/trading/datasets/{ds.id}/block",
+                       data={"csrf_token": _token(page), "reason": "价格核定中", "next": f"/datasets/{ds.id}"})
+    assert resp.status_code == 302
+    page = client.get(f"/datasets/{ds.id}").get_data(as_text=True)
+    assert "平台已暂停该数据的交易：价格核定中" in page and "恢复该目录的交易" in page
+    client.post(f"/trading/datasets/{ds.id}/block", data={"csrf_token": _token(page), "action": "unblock"})
+    assert services.trading_open(ds)
