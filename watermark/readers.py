@@ -14,7 +14,12 @@ FORMATS = ("csv", "xlsx", "json")
 
 
 class UnreadableFile(ValueError):
-    """The file is not CSV, XLSX or JSON we can read; the message says why."""
+    """The file is not CSV, XLSX or JSON we can read; the message says why, ``code`` names the case
+    (encoding, empty, xlsx, json, json_shape) for pages that explain it in the reader's language."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass
@@ -58,7 +63,7 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UnreadableFile("the file is neither UTF-8 nor GB18030 text")
+    raise UnreadableFile("the file is neither UTF-8 nor GB18030 text", "encoding")
 
 
 def _bounded(rows) -> list[list]:
@@ -76,7 +81,7 @@ def _read_csv(text: str) -> Table:
     # comment lines (# …) and blank lines a leaker may add or keep are dropped before parsing
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
-        raise UnreadableFile("the file has no data rows")
+        raise UnreadableFile("the file has no data rows", "empty")
     sample = "\n".join(lines[:50])
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
@@ -87,11 +92,12 @@ def _read_csv(text: str) -> Table:
 
 def _read_xlsx(data: bytes) -> Table:
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnreadableFile(f"not a readable XLSX workbook ({exc.__class__.__name__})") from exc
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise UnreadableFile(f"not a readable XLSX workbook ({exc.__class__.__name__})", "xlsx") from exc
     try:
         for ws in wb.worksheets:
             rows = _bounded(ws.iter_rows(values_only=True))
@@ -99,7 +105,7 @@ def _read_xlsx(data: bytes) -> Table:
                 return Table("xlsx", rows)
     finally:
         wb.close()
-    raise UnreadableFile("the workbook has no data rows")
+    raise UnreadableFile("the workbook has no data rows", "empty")
 
 
 def _read_json(text: str) -> Table:
@@ -109,16 +115,16 @@ def _read_json(text: str) -> Table:
         try:  # JSON lines
             doc = [json.loads(ln) for ln in text.splitlines() if ln.strip()]
         except json.JSONDecodeError as exc:
-            raise UnreadableFile(f"invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+            raise UnreadableFile(f"invalid JSON at line {exc.lineno}: {exc.msg}", "json") from exc
     if isinstance(doc, dict):
         for key in ("items", "rows", "records", "data", "result"):
             if isinstance(doc.get(key), list):
                 doc = doc[key]
                 break
         else:
-            raise UnreadableFile("JSON object without a list of rows (items, rows, records or data)")
+            raise UnreadableFile("JSON object without a list of rows (items, rows, records or data)", "json_shape")
     if not isinstance(doc, list) or not doc:
-        raise UnreadableFile("the JSON holds no rows")
+        raise UnreadableFile("the JSON holds no rows", "empty")
     if all(isinstance(r, list) for r in doc):
         return Table("json", _bounded(doc))
     header: list[str] = []
@@ -128,6 +134,6 @@ def _read_json(text: str) -> Table:
                 if k not in header and len(header) < MAX_COLUMNS:
                     header.append(k)
     if not header:
-        raise UnreadableFile("the JSON rows are neither objects nor lists")
+        raise UnreadableFile("the JSON rows are neither objects nor lists", "json_shape")
     rows = _bounded([r.get(k) for k in header] for r in doc if isinstance(r, dict))
     return Table("json", rows, header=header)

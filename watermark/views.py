@@ -20,6 +20,17 @@ def _limit() -> int:
     return min(MAX_TRACE_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or MAX_TRACE_BYTES)
 
 
+def _unreadable(code: str) -> str:
+    why = {
+        "encoding": _("文本编码既不是 UTF-8 也不是 GB18030，请另存为 UTF-8 后再上传。"),
+        "empty": _("文件中没有数据行。"),
+        "xlsx": _("不是有效的 XLSX 工作簿，请在表格软件中另存为 .xlsx 或 CSV。"),
+        "json": _("JSON 格式有误，请检查文件是否完整。"),
+        "json_shape": _("JSON 中没有数据行：应为对象数组，或含 items、rows、records、data 列表的对象。"),
+    }.get(code, "")
+    return _("无法读取该文件：%(why)s", why=why)
+
+
 @bp.get("/trace")
 @require_roles(Role.operator)
 def trace_page():
@@ -41,7 +52,7 @@ def trace_submit():
         try:
             result = trace_upload(upload.stream, filename, limit=_limit())
         except UnreadableFile as exc:
-            error = _("无法读取该文件：%(why)s", why=str(exc))
+            error = _unreadable(exc.code)
         except ValueError:
             error = _("文件超过 %(mb)s MB 上限，请截取其中几千行后再上传。", mb=_limit() // (1024 * 1024))
     if result is not None:
