@@ -5,7 +5,8 @@ render: ``catalog`` query/count, ``keywords`` words, ``name`` name, ``function``
 
 * catalog matches — the demand's title, each wanted data item and its key words are searched with the
   search service (the same index as the shop); for every query a department gets
-  ``weight × (1 + log2(entries of that department matching))`` (title ×3, data item ×2, key word ×1);
+  ``weight × (1 + log2(entries of that department matching)) / sqrt(departments matching)`` (title ×3,
+  data item ×2, key word ×1; a generic word such as 地址 that many departments hold counts for little);
 * its name — the department's short name (无锡市公安局 → 公安) occurring in the demand: +4;
 * its functions — key words of the demand found in the department's description (职能): +1.5 each, at most 3.
 
@@ -90,11 +91,11 @@ def suggest_departments(title: str, items: list[str], text: str = "", *, exclude
     for q, weight, source in _queries(title, items, text):
         page = search_datasets(SearchQuery(q=q, per_page=5, statuses=("published",), open_only=False,
                                            facet_size=20))
-        for fv in page.facets.get("department", []):
-            dept = by_code.get(fv.value)
-            if dept is None or fv.count <= 0:
-                continue
-            credit(dept.id, weight * (1 + math.log2(fv.count)),
+        matching = [fv for fv in page.facets.get("department", []) if fv.count > 0 and fv.value in by_code]
+        specificity = 1 / math.sqrt(len(matching)) if matching else 0.0
+        for fv in matching:
+            dept = by_code[fv.value]
+            credit(dept.id, weight * (1 + math.log2(fv.count)) * specificity,
                    {"kind": "catalog", "query": q, "count": fv.count} if source != "word" else None)
             if source == "word":
                 examples.setdefault(dept.id, [])
