@@ -5,6 +5,7 @@ from __future__ import annotations
 from catalog.schemas import DatasetInput, DatasetListArgs
 from catalog.vocab import OpenAttribute, ShareAttribute, UpdateFrequency
 from dashboard.openapi import dashboard_paths
+from delivery.openapi import delivery_paths
 from demands.openapi import demands_paths
 from orders.openapi import orders_paths
 from ratings.openapi import ratings_paths
@@ -99,6 +100,7 @@ def build_spec() -> dict:
             "/api/v1/departments": {"get": {"summary": "Departments", "responses": {"200": _json({
                 "type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}})}}},
             **orders_paths(),
+            **delivery_paths(),
             **dashboard_paths(),
             **demands_paths(),
             **trading_paths(),
