@@ -14,12 +14,15 @@ from catalog.permissions import can_view, request_block_reason
 from market.db import db, utcnow
 from orders.models import AccessRequest, Cart, CartItem, Grant, RequestLine
 from orders.permissions import can_shop
+from orders.state import OPEN_LINE_STATES as WAITING_STATES
 from orders.state import LineState
 
 from .cache import get_model
 from .engine import Model, Reason, Scored
 
-OPEN_LINE_STATES = (LineState.submitted, LineState.waiting, LineState.info_requested, LineState.approved)
+# asked for and not decided yet, or approved and about to be granted (after payment for paid products)
+PENDING_STATES = (*WAITING_STATES, LineState.approved,
+                  *(s for s in LineState if s.value == "payment_pending"))
 MAX_K = 50
 
 
@@ -44,7 +47,7 @@ def held_ids(user) -> set[int]:
     held = set(db.session.scalars(select(Grant.dataset_id).where(Grant.user_id == user.id, Grant.expires_at > now)))
     held |= set(db.session.scalars(select(RequestLine.dataset_id).join(AccessRequest)
                                    .where(AccessRequest.requester_id == user.id,
-                                          RequestLine.state.in_(OPEN_LINE_STATES))))
+                                          RequestLine.state.in_(PENDING_STATES))))
     held |= set(db.session.scalars(select(CartItem.dataset_id).join(Cart).where(Cart.user_id == user.id)))
     return held
 

@@ -4,6 +4,7 @@ operator, and entries; ``receive(user, ds)`` gives a user the entry through a re
 import pytest
 
 from market.db import db
+from tests.orders.conftest import as_user  # noqa: F401  (bearer headers per user)
 
 
 @pytest.fixture
@@ -36,15 +37,3 @@ def receive(app):
         return req
 
     return do
-
-
-@pytest.fixture
-def as_user(api_token):
-    cache = {}
-
-    def headers(user):
-        if user.id not in cache:
-            cache[user.id] = api_token(user)
-        return cache[user.id]
-
-    return headers

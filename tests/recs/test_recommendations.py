@@ -99,3 +99,18 @@ def test_cold_start_user_gets_popular_entries(app, market, make_user, make_depar
     ids = _ids(services.for_user(newcomer, k=5))
     assert ids[:2] and set(ids[:2]) <= {d["A"].id, d["B"].id, d["E"].id}
     assert d["C"].id not in ids
+
+
+def test_entries_waiting_for_approval_or_in_the_cart_are_not_offered(app, market):
+    from market.db import db
+    from orders.services import add_to_cart, submit_access_request
+
+    d, user = market["data"], market["user"]
+    market["co_request"](2)
+    assert d["F"].id in _ids(services.for_user(user, k=10))
+    add_to_cart(user, d["F"].id)
+    submit_access_request(user, purpose="核验企业注销", period_days=30)  # conditional: waits for the owner
+    add_to_cart(user, d["A"].id)
+    db.session.commit()
+    ids = _ids(services.for_user(user, k=10))
+    assert d["F"].id not in ids and d["A"].id not in ids
