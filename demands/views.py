@@ -57,6 +57,33 @@ def _none_if_blank(data: dict, *keys) -> dict:
     return {k: (None if k in keys and v == "" else v) for k, v in data.items()}
 
 
+def _create(schema, data: dict, create, success: str):
+    """Validate and create from a form; returns (object, errors): commits and flashes on success."""
+    try:
+        obj = create(current_user, schema.load(data))
+    except ValidationError as exc:
+        return None, _messages(exc)
+    except MarketError as exc:
+        return None, {k: v[0] for k, v in exc.fields.items()} or {"_": exc.message}
+    db.session.commit()
+    flash(success, "success")
+    return obj, {}
+
+
+def _attempt(action, success: str) -> None:
+    """Run a form action: commit and flash success, or flash what was wrong (nothing is changed)."""
+    try:
+        action()
+    except ValidationError as exc:
+        for message in _messages(exc).values():
+            flash(message, "error")
+    except MarketError as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+
+
 def _timeline(object_type: str, object_id: int) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == object_type,
                                                             AuditEvent.object_id == str(object_id))
@@ -87,16 +114,9 @@ def new():
         values = _form(("title", "description", "purpose", "items", "frequency", "needed_by", "dataset_id"))
         data = _none_if_blank(dict(values), "needed_by", "dataset_id")
         data["items"] = [i.strip() for i in _SPLIT.split(values["items"]) if i.strip()]
-        try:
-            loaded = DemandInput().load(data)
-            demand = services.create_demand(current_user, loaded)
-        except ValidationError as exc:
-            errors = _messages(exc)
-        except MarketError as exc:
-            errors = {k: v[0] for k, v in exc.fields.items()} or {"_": exc.message}
-        else:
-            db.session.commit()
-            flash(_("需求已发布，平台将在 2 个工作日内分派给数源部门。"), "success")
+        demand, errors = _create(DemandInput(), data, services.create_demand,
+                                 _("需求已发布，平台将在 2 个工作日内分派给数源部门。"))
+        if demand is not None:
             return redirect(url_for("demands.detail", demand_id=demand.id))
     else:
         values = {"title": request.args.get("title", "")[:200], "frequency": "once"}
@@ -133,16 +153,7 @@ def detail(demand_id: int):
 
 def _act(demand_id: int, action, success: str):
     demand = services.get_demand(demand_id, current_user)
-    try:
-        action(demand)
-    except ValidationError as exc:
-        for message in _messages(exc).values():
-            flash(message, "error")
-    except MarketError as exc:
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    _attempt(lambda: action(demand), success)
     return redirect(url_for("demands.detail", demand_id=demand_id))
 
 
@@ -211,16 +222,9 @@ def objection_new():
     errors: dict = {}
     if request.method == "POST":
         values = _form(("dataset_id", "grant_id", "item_name", "kind", "description", "other_source"))
-        try:
-            data = ObjectionInput().load(_none_if_blank(dict(values), "dataset_id", "grant_id", "item_name"))
-            obj = objections.create_objection(current_user, data)
-        except ValidationError as exc:
-            errors = _messages(exc)
-        except MarketError as exc:
-            errors = {k: v[0] for k, v in exc.fields.items()} or {"_": exc.message}
-        else:
-            db.session.commit()
-            flash(_("异议已提交，数源部门将在 5 个工作日内答复。"), "success")
+        obj, errors = _create(ObjectionInput(), _none_if_blank(dict(values), "dataset_id", "grant_id", "item_name"),
+                              objections.create_objection, _("异议已提交，数源部门将在 5 个工作日内答复。"))
+        if obj is not None:
             return redirect(url_for("demands.objection_detail", objection_id=obj.id))
     else:
         values = {"dataset_id": str(_int_arg("dataset_id") or ""), "grant_id": str(_int_arg("grant_id") or ""),
@@ -251,15 +255,7 @@ def objection_detail(objection_id: int):
 @require_roles(Role.officer)
 def objection_answer(objection_id: int):
     obj = objections.get_objection(objection_id, current_user)
-    try:
-        data = ObjectionAnswerInput().load(_form(("outcome", "comment", "version")))
-        objections.answer_objection(obj, current_user, **data)
-    except ValidationError as exc:
-        for message in _messages(exc).values():
-            flash(message, "error")
-    except MarketError as exc:
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("已答复异议。"), "success")
+    _attempt(lambda: objections.answer_objection(
+        obj, current_user, **ObjectionAnswerInput().load(_form(("outcome", "comment", "version")))),
+        _("已答复异议。"))
     return redirect(url_for("demands.objection_detail", objection_id=objection_id))

@@ -3,6 +3,8 @@ residence data, another department, staff of a requesting department, public acc
 
 import pytest
 
+from tests.orders.conftest import as_user  # noqa: F401  (bearer headers per user, cached for the test)
+
 
 @pytest.fixture
 def city(make_department, make_user, make_dataset):
@@ -32,19 +34,6 @@ def city(make_department, make_user, make_dataset):
 
     db.session.commit()
     return {"owner": owner, "other": other, "requesting": requesting, "data": entries, "users": users}
-
-
-@pytest.fixture
-def as_user(client, api_token):
-    """Bearer headers per user, cached for the test."""
-    cache = {}
-
-    def headers(user):
-        if user.id not in cache:
-            cache[user.id] = api_token(user)
-        return cache[user.id]
-
-    return headers
 
 
 @pytest.fixture
