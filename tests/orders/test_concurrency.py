@@ -92,3 +92,47 @@ def test_parallel_checkouts_of_one_cart_make_one_request(app, shop):
     assert db.session.scalar(select(func.count()).select_from(AccessRequest)) == 1
     assert shop["data"]["conditional2"].request_count == 1
     assert verify_chain().ok
+
+
+def test_parallel_decisions_on_many_lines_lose_no_update_and_tell_each_requester_once(app, shop, make_user,
+                                                                                       make_dataset):
+    """Six approver threads, two per line, on three lines of one request: one decision per line, every
+    line granted or rejected, one notice per outcome, and an intact audit chain."""
+    from notify.models import Notification
+
+    u = shop["users"]
+    officers = [u["officer"].id, make_user("officer", department=shop["owner"]).id]
+    datasets = [make_dataset(f"并发数据{n}", department=shop["owner"], share_attribute="conditional", level=2,
+                             items=[("名称", False)]) for n in range(3)]
+    for ds in datasets:
+        services.add_to_cart(u["requester"], ds.id)
+    req, _ = services.submit_access_request(u["requester"], purpose="用于资格核验", period_days=30)
+    db.session.commit()
+    line_ids = [ln.id for ln in req.lines]
+
+    def work(i, barrier):
+        line = db.session.get(RequestLine, line_ids[i // 2])
+        approver = db.session.get(User, officers[i % 2])
+        line.steps  # noqa: B018 - load before the race
+        barrier.wait()
+        decision = "approve" if i % 2 == 0 else "reject"
+        decisions.decide_line(line, approver=approver, decision=decision, comment="并发审批")
+        return line_ids[i // 2], decision
+
+    results = _race(app, 6, work)
+    wins = [r for r in results if not isinstance(r, Exception)]
+    assert sorted(line for line, _d in wins) == sorted(line_ids), results
+    for r in results:
+        if isinstance(r, Exception):
+            assert isinstance(r, MarketError) and r.status == 409, r
+    db.session.expire_all()
+    won = dict(wins)
+    for line_id in line_ids:
+        line = db.session.get(RequestLine, line_id)
+        assert line.state == ("granted" if won[line_id] == "approve" else "rejected")
+        assert [s.state for s in line.steps] == [StepState.approved if won[line_id] == "approve"
+                                                 else StepState.rejected]
+    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == u["requester"].id,
+                                                               Notification.kind != "request.submitted")).all()
+    assert sorted(kinds) == sorted("request.granted" if d == "approve" else "request.rejected" for d in won.values())
+    assert verify_chain().ok
