@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from .models import DIMENSIONS, MAX_REASON, MAX_REPLY, MAX_TEXT
+from .services import reviewer_name
 
 _SCORE = validate.Range(1, 5)
 
@@ -45,7 +46,7 @@ class ImprovementArgs(Schema):
 def dump_review(review, *, moderator: bool = False) -> dict:
     out = {
         "id": review.id, "dataset_id": review.dataset_id,
-        "author": review.user.display_name or review.user.username if review.user else None,
+        "author": reviewer_name(review),
         "department": review.department.name if review.department else None,
         "overall": review.overall, "scores": {d: getattr(review, d) for d in DIMENSIONS},
         "text": review.text, "hidden": review.hidden,

@@ -53,6 +53,12 @@ def _score(value, field: str, *, required: bool) -> int | None:
     return n
 
 
+def reviewer_name(review: Review) -> str:
+    """The reviewer as others see them: the first character of the name, the rest masked (许**)."""
+    name = (review.user.display_name or review.user.username) if review.user else ""
+    return (name[:1] + "*" * min(max(len(name) - 1, 1), 2)) if name else "—"
+
+
 def get_review(review_id: int) -> Review:
     review = db.session.get(Review, review_id)
     if review is None:

@@ -29,7 +29,7 @@ def panel_context(ds: Dataset) -> dict:
     return {"summary": services.summarize(ds.id), "reviews": rows, "total": total,
             "mine": services.user_review(ds.id, current_user), "can_review": can_review(current_user, ds),
             "can_reply": lambda r: can_reply(current_user, r), "can_report": lambda r: can_report(current_user, r),
-            "moderator": can_moderate(current_user), "dimensions": DIMENSIONS, "labels": DIMENSION_LABELS,
+            "moderator": can_moderate(current_user), "name": services.reviewer_name, "dimensions": DIMENSIONS, "labels": DIMENSION_LABELS,
             "max_text": MAX_TEXT, "max_reply": MAX_REPLY, "max_reason": MAX_REASON}
 
 
@@ -62,6 +62,7 @@ def save(dataset_id: int):
 
 
 def _act(review_id: int, action):
+    """Run ``action(review)`` (returns the success message), commit, flash, back to the review."""
     review = _review_or_404(review_id)
     try:
         message = action(review)
@@ -76,8 +77,10 @@ def _act(review_id: int, action):
 @bp.post("/reviews/<int:review_id>/reply")
 @login_required
 def reply(review_id: int):
-    return _act(review_id, lambda r: services.reply_review(r, user=current_user, text=request.form.get("text", ""))
-                and _("回复已发布。"))
+    def do(review):
+        services.reply_review(review, user=current_user, text=request.form.get("text", ""))
+        return _("回复已发布。")
+    return _act(review_id, do)
 
 
 @bp.post("/reviews/<int:review_id>/report")
@@ -92,14 +95,19 @@ def report(review_id: int):
 @bp.post("/reviews/<int:review_id>/hide")
 @require_roles(Role.operator)
 def hide(review_id: int):
-    return _act(review_id, lambda r: services.set_hidden(r, user=current_user, hidden=True,
-                                                         reason=request.form.get("reason", "")) and _("评价已隐藏。"))
+    def do(review):
+        services.set_hidden(review, user=current_user, hidden=True, reason=request.form.get("reason", ""))
+        return _("评价已隐藏。")
+    return _act(review_id, do)
 
 
 @bp.post("/reviews/<int:review_id>/unhide")
 @require_roles(Role.operator)
 def unhide(review_id: int):
-    return _act(review_id, lambda r: services.set_hidden(r, user=current_user, hidden=False) and _("评价已恢复显示。"))
+    def do(review):
+        services.set_hidden(review, user=current_user, hidden=False)
+        return _("评价已恢复显示。")
+    return _act(review_id, do)
 
 
 @bp.post("/reviews/<int:review_id>/dismiss")

@@ -23,6 +23,7 @@ def test_review_needs_a_delivery_then_counts_at_once(client, world, receive, as_
     assert resp.status_code == 201, resp.get_json()
     body = resp.get_json()
     assert body["overall"] == 4 and body["scores"]["quality"] == 5 and body["scores"]["usability"] is None
+    assert body["author"] == u["reviewer"].username[0] + "**"  # others see a masked name
     db.session.expire_all()
     fresh = db.session.get(Dataset, ds.id)
     assert (fresh.rating_avg, fresh.rating_count) == (4.0, 1)
