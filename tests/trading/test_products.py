@@ -135,19 +135,20 @@ def test_webhook_is_csrf_exempt_even_with_a_cookie(stripe_app, client, login, ma
     assert "/api/v1/payments/webhook" in client.get("/api/v1/openapi.json").get_json()["paths"]
 
 
-def test_demo_city_prices_some_enterprise_entries(app, make_department, make_user, make_dataset):
+def test_demo_city_sells_the_catalog_demo_priced_entries(app, make_department, make_user, make_dataset):
     from catalog.demo.seed import SeedResult
     from trading.demo import seed_demo_extra
 
     dept = make_department()
     make_user("officer", department=dept)
-    ent = make_dataset("企业年报信息", department=dept)
-    other = make_dataset("道路名录", department=dept)
-    assert "Priced 1 demo" in seed_demo_extra(SeedResult(dataset_ids=[ent.id, other.id]))
+    product = make_dataset("企业年报信息", department=dept, price=Decimal("880.00"))
+    free = make_dataset("道路名录", department=dept)
+    assert "Priced 1 demo" in seed_demo_extra(SeedResult(dataset_ids=[product.id, free.id]))
     db.session.commit()
-    assert [p.kind for p in services.products_of(ent)] == ["api_calls", "download", "subscription"]
-    assert ent.price == Decimal("99.00") and other.price is None
-    assert "Priced 0 demo" in seed_demo_extra(SeedResult(dataset_ids=[ent.id]))  # runs once per entry
+    assert [(p.kind, p.amount_fen) for p in services.products_of(product)] == [
+        ("download", 88000), ("api_calls", 88000), ("subscription", 176000)]
+    assert product.price == Decimal("880.00") and free.price is None and not services.products_of(free)
+    assert "Priced 0 demo" in seed_demo_extra(SeedResult(dataset_ids=[product.id]))  # once per entry
 
 
 def test_operator_blocks_and_unblocks_from_the_product_page(stripe_app, seller, client, login, make_user):
