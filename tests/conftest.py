@@ -181,6 +181,15 @@ def csrf_token(client, path: str = "/") -> str:
     return m.group(1)
 
 
+def signed_in_client(app, user, password: str = "passw0rd!"):
+    """A browser of its own signed in as ``user`` (for tests that switch between users)."""
+    other = app.test_client()
+    resp = other.post("/login", data={"username": user.username, "password": password,
+                                      "csrf_token": csrf_token(other, "/login")})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    return other
+
+
 @pytest.fixture
 def login(client):
     def do(user, password: str = "passw0rd!"):

@@ -9,16 +9,7 @@ from sqlalchemy import update
 from market.db import db, utcnow
 from orders import services
 from orders.models import ApprovalStep
-from tests.conftest import csrf_token
-
-
-def _signed_in(app, user):
-    """A browser of its own for ``user`` (tests here switch users)."""
-    c = app.test_client()
-    resp = c.post("/login", data={"username": user.username, "password": "passw0rd!",
-                                  "csrf_token": csrf_token(c, "/login")})
-    assert resp.status_code == 302
-    return c
+from tests.conftest import signed_in_client as _signed_in
 
 
 def _request(shop, *keys, requester=None):
