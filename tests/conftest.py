@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import subprocess
 from itertools import count
 
 import pytest
@@ -179,6 +180,23 @@ def csrf_token(client, path: str = "/") -> str:
     m = CSRF_RE.search(html)
     assert m, f"no csrf-token meta tag on {path}"
     return m.group(1)
+
+
+def free_port() -> int:
+    """A free TCP port on loopback, for a throwaway server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop_process(proc, timeout: float = 10) -> None:
+    """Stop a server a test started (its Popen, so by PID): SIGTERM, then SIGKILL if it lingers."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def signed_in_client(app, user, password: str = "passw0rd!"):

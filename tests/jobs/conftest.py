@@ -14,6 +14,7 @@ import pytest
 
 from jobs import registry
 from jobs.queue import attach, make_huey
+from tests.conftest import free_port, stop_process
 
 
 @pytest.fixture
@@ -41,19 +42,13 @@ def use_queue(app, tmp_path):
     app.extensions["jobs.huey"] = original
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def redis_url(tmp_path):
     """A redis-server on a free loopback port (skipped when not installed); stopped by PID."""
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not os.path.exists(binary):
         pytest.skip("redis-server is not installed (scripts/test.sh installs it from Debian)")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                              "--appendonly", "no", "--dir", str(tmp_path), "--protected-mode", "yes"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -69,9 +64,4 @@ def redis_url(tmp_path):
                 time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
