@@ -332,6 +332,7 @@ def pay(payment: Payment, *, user, payment_method: str) -> Payment:
         raise Conflict(_("支付服务暂时不可用，未扣款，请稍后重试（%(e)s）。", e=str(exc)[:200]),
                        code="provider_unavailable") from exc
     payment.intent_id = intent.id
+    payment.status = PaymentStatus.due  # a retry after a decline: this attempt decides (audited just below)
     db.session.flush()
     record_event("payment.attempted", "payment", payment.id, actor=user,
                  payload={"intent": intent.id, "attempt": attempt, "status": intent.status})

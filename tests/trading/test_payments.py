@@ -161,9 +161,11 @@ def test_declined_card_grants_nothing_and_says_why_then_a_retry_succeeds(shop, c
     page = client.get(f"/requests/{req.id}").get_data(as_text=True)
     assert "支付失败" in page and "declined" in page and "支付 ¥199.00" in page  # can try again
     first = payment.intent_id
+    _pay(payment, buyer, "pm_card_chargeCustomerFail")  # declined again: a new attempt, failed again
+    assert payment.status == "failed" and payment.intent_id != first and payment.attempts == 2
     _pay(payment, buyer)
     assert payment.status == "succeeded" and payment.intent_id != first and line.state == "granted"
-    assert payment.attempts == 2 and _balance() == 19900
+    assert payment.attempts == 3 and _balance() == 19900
     assert _reconcile(runner).exit_code == 0
 
 
