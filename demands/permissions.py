@@ -43,7 +43,7 @@ def has_supported(demand, user) -> bool:
 def can_me_too(demand, user) -> bool:
     user = _user(user)
     return (user is not None and demand.state in OPEN_DEMAND_STATES and demand.requester_id != user.id
-            and not has_supported(demand, user))
+            and not is_owner_officer(demand, user) and not has_supported(demand, user))
 
 
 def can_withdraw(demand, user) -> bool:

@@ -164,6 +164,8 @@ def get_demand(demand_id: int, user) -> Demand:
 def me_too(demand: Demand, user, purpose: str) -> DemandSupport:
     if demand.requester_id == getattr(user, "id", None):
         raise Conflict(_("这是您自己发布的需求，无需再点“我也需要”。"), code="own_demand")
+    if perm.is_owner_officer(demand, user):
+        raise Conflict(_("您所在部门负责答复该需求，不能附议。"), code="owner_department")
     if perm.has_supported(demand, user):
         raise Conflict(_("您已经表示过“我也需要”。"), code="already_supported")
     if demand.state not in OPEN_DEMAND_STATES:

@@ -140,3 +140,13 @@ def test_objection_visibility_and_filing_rules(client, city, as_user):
     stranger = client.post("/api/v1/objections", headers=as_user(u["enterprise"]), json={
         "grant_id": 999999, "kind": "wrong", "description": "不是我的授权"})
     assert stranger.status_code == 422
+
+
+def test_the_answering_department_cannot_me_too(client, city, as_user):
+    u = city["users"]
+    did = _post(client, as_user(u["citizen"]))
+    client.post(f"/api/v1/demands/{did}/route", headers=as_user(u["operator"]), json={"department": "GA"})
+    resp = client.post(f"/api/v1/demands/{did}/me-too", headers=as_user(u["officer"]), json={"purpose": "本部门也要"})
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "owner_department"
+    can = client.get(f"/api/v1/demands/{did}", headers=as_user(u["officer"])).get_json()["can"]
+    assert can == {"route": False, "answer": True, "link": True, "me_too": False, "withdraw": False}
