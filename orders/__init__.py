@@ -11,11 +11,13 @@ def init_app(app: Flask) -> None:
     from market.nav import NavItem, register_nav
 
     from .api import bp as api_bp
+    from .labels import label
     from .periodic import register as register_periodic_jobs
     from .views import bp as views_bp
 
     app.register_blueprint(views_bp)
     app.register_blueprint(api_bp)
+    app.add_template_global(label, "orders_label")
     register_periodic_jobs()
 
     @app.context_processor

@@ -26,6 +26,7 @@ from market.auth.models import Role, User
 from market.db import db
 from notify.services import notify
 
+from .labels import label
 from .state import StepKind
 
 
@@ -53,8 +54,7 @@ def _who(user) -> str:
 
 
 def step_kind_label(kind) -> str:
-    return {StepKind.owner: _("数源部门审批"), StepKind.platform: _("大数据管理局审批"),
-            StepKind.compliance: _("合规审查")}.get(kind, str(kind))
+    return label("step", kind) or str(kind)
 
 
 def _title(line) -> str:
