@@ -26,12 +26,12 @@ TEXT_TYPES = frozenset({"string"})
 MIN_SIGNIFICANT_DIGITS = 3  # a ±1 change in the last digit stays within 1 % of the value
 
 # half-width ↔ full-width punctuation that renders alike in Chinese text
-_TWINS = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
-_TWINS.update({v: k for k, v in list(_TWINS.items())})
+_HALF_FULL = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
+_TWINS = {**_HALF_FULL, **{full: half for half, full in _HALF_FULL.items()}}
 _TWIN_RE = re.compile("[" + re.escape("".join(_TWINS)) + "]")
 _TEXT_MARKABLE_RE = re.compile("[\u3400-\u9fff " + re.escape("".join(_TWINS)) + "]")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+)(?:\.(\d+))?$")
-_DATE_RE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
 NBSP = "\u00a0"
 
 
@@ -57,9 +57,10 @@ def normalize(value) -> str:
             if _NUMBER_RE.match(text):
                 return _canonical_number(Decimal(text))
             m = _DATE_RE.match(text)
-            if m:
+            if m:  # 2024/5/1, 2024-05-01 00:00:00 and an Excel date are the same day
                 try:
-                    return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+                    return normalize(dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4] or 0),
+                                                 int(m[5] or 0), int(m[6] or 0)))
                 except ValueError:
                     return text
         elif len(text) in (4, 5) and text.lower() in ("true", "false"):
@@ -72,10 +73,19 @@ def normalize(value) -> str:
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0):
             return value.date().isoformat()
-        return value.isoformat(sep=" ")
+        return value.replace(microsecond=0, tzinfo=None).isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
     return normalize(str(value))
+
+
+_MARK_FREE = str.maketrans({**{full: half for half, full in _HALF_FULL.items()}, NBSP: " "})
+
+
+def mark_free(text: str) -> str:
+    """``text`` with every possible text mark undone (punctuation to half width, no-break spaces to
+    spaces, outer spaces dropped): the same for a marked and an unmarked copy."""
+    return text.translate(_MARK_FREE).strip()
 
 
 def _canonical_number(d: Decimal) -> str:
@@ -209,9 +219,11 @@ class Scheme:
         self.markable = [c for c in columns if c.kind in ("numeric", "text")]
         names = [c.name for c in columns]
         self.key_column = key_column if key_column in names else None
-        anchors = [c.name for c in columns if c.kind == "anchor"]
+        # without a key column a row is known by its anchors and its text in mark-free form (text marks
+        # only change punctuation width and spaces, which ``mark_free`` undoes)
+        anchors = [c.name for c in columns if c.kind == "anchor" or c.kind == "text"]
         if self.key_column is None and not anchors and self.markable:
-            # nothing is left to identify a row: keep one column (the first by name) unmarked as its anchor
+            # only numbers: keep one column (the first by name) unmarked to identify the row
             first = min(c.name for c in self.markable)
             self.markable = [c for c in self.markable if c.name != first]
             anchors = [first]
@@ -226,7 +238,7 @@ class Scheme:
         if self.key_column is not None:
             value = normalize(row.get(self.key_column))
             return "k:" + value if value else None
-        parts = [normalize(row.get(a)) for a in self.anchors]
+        parts = [mark_free(normalize(row.get(a))) for a in self.anchors]
         if not any(parts):
             return None
         return "h:" + "\x1f".join(parts)

@@ -1,9 +1,10 @@
 """Watermark services: mark the rows of a copy delivered under a grant, and trace a copy back to its grant.
 
 The decision rule of :func:`trace_table`: every grant of every entry whose rows the copy contains gets a
-binomial tail probability (see :mod:`watermark.matching`). The best grant is named only if that
-probability, multiplied by the number of grants tried (Bonferroni), is below ``ALPHA`` and it explains most
-of the marks it predicts; otherwise the answer is "no match". Several grants can pass at once only when a
+binomial tail probability (see :mod:`watermark.matching`). A grant is named only if that probability,
+multiplied by the number of grants tried (Bonferroni), is below ``ALPHA``, it predicts at least
+``MIN_EXPECTED`` marks and the copy shows at least ``MIN_FOUND_SHARE`` of them; otherwise the answer is
+"no match". Several grants can pass at once only when a
 copy merges copies of several grants; all of them are then named.
 """
 
@@ -40,11 +41,10 @@ def _store():
     return store
 
 
-def _columns(dataset, names: Iterable[str]) -> list[Column]:
-    """Column specs for ``names`` of an entry: numbers and free text may be marked; keys, sensitive items,
-    dates, codes of other types and names the entry does not know never are."""
+def _columns(dataset, names: Iterable[str], key: str | None) -> list[Column]:
+    """Column specs for ``names`` of an entry: numbers and free text may be marked; the key, sensitive
+    items, dates, codes of other types and names the entry does not know never are."""
     items = {i.name: i for i in dataset.items}
-    key = _store().key_column(dataset.id)
     out = []
     for name in names:
         item = items.get(name)
@@ -59,7 +59,8 @@ def scheme_for(grant_id: int, dataset_id: int, columns: list[str]) -> Scheme:
     dataset = db.session.get(Dataset, dataset_id)
     if dataset is None:
         raise LookupError(f"dataset {dataset_id} does not exist")
-    return Scheme(watermark_key(), grant_id, _columns(dataset, columns), _store().key_column(dataset_id))
+    key = _store().key_column(dataset_id)
+    return Scheme(watermark_key(), grant_id, _columns(dataset, columns, key), key)
 
 
 def mark_rows(grant_id: int, dataset_id: int, columns: list[str], rows: Iterable[dict]) -> Iterator[dict]:
@@ -139,9 +140,10 @@ def _entries(datasets_only: Iterable[int] | None = None) -> list[EntryData]:
             continue
         dataset = db.session.get(Dataset, dataset_id)
         names = [i.name for i in dataset.items]
-        cands = [GrantCandidate(g.id, _columns(dataset, _delivered_columns(g))) for g in grants]
-        out.append(EntryData(dataset_id, _columns(dataset, names), store.key_column(dataset_id),
-                             store.iter_rows(dataset_id, names), cands))
+        key = store.key_column(dataset_id)
+        cands = [GrantCandidate(g.id, _columns(dataset, _delivered_columns(g), key)) for g in grants]
+        out.append(EntryData(dataset_id, _columns(dataset, names, key), key, store.iter_rows(dataset_id, names),
+                             cands))
     return out
 
 

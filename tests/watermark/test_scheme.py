@@ -79,14 +79,23 @@ def test_marks_do_not_depend_on_row_order_or_column_order():
         assert reordered.mark_row(r) == expected[r["编号"]]
 
 
-def test_without_a_key_the_identity_comes_from_unmarked_columns():
-    cols = [Column("名称", "text"), Column("金额", "numeric")]  # no anchor: one column is kept unmarked
+def test_without_a_key_the_identity_survives_the_marks():
+    cols = [Column("名称", "text"), Column("金额", "numeric"), Column("日期", "anchor")]
     scheme = Scheme(KEY, 5, cols, None)
-    assert scheme.anchors == ["名称"]
+    assert scheme.anchors == ["名称", "日期"]  # text in mark-free form, never the numbers
+    changed = 0
     for r in _rows(300):
-        out = scheme.mark_row({"名称": r["名称"], "金额": r["金额"]})
-        assert out["名称"] == r["名称"]
+        row = {"名称": r["名称"], "金额": r["金额"], "日期": r["日期"]}
+        out = scheme.mark_row(row)
+        changed += out != row
+        assert scheme.identity(out) == scheme.identity(row)
+    assert changed > 30
     assert scheme.identity({"名称": "甲", "金额": 1}) == scheme.identity({"金额": 2, "名称": "甲"})
+
+
+def test_only_numbers_keep_one_column_unmarked_as_identity():
+    scheme = Scheme(KEY, 5, [Column("b", "numeric"), Column("a", "numeric")], None)
+    assert scheme.anchors == ["a"] and [c.name for c in scheme.markable] == ["b"]
 
 
 @pytest.mark.parametrize("value, ok", [(123, True), (120, False), (12, False), (0.05, False), (3.14, True),
@@ -118,6 +127,8 @@ def test_codes_and_odd_text_are_not_text_marked(value):
 
 def test_normalisation_survives_format_changes():
     assert normalize("2024-05-01") == normalize(dt.datetime(2024, 5, 1)) == normalize(dt.date(2024, 5, 1))
+    assert normalize("2024/5/1 00:00") == "2024-05-01"
+    assert normalize("2024-05-01T07:30:00") == normalize("2024/5/1 7:30") == normalize(dt.datetime(2024, 5, 1, 7, 30))
     assert normalize("3.10") == normalize(3.1) == "3.1"
     assert normalize("0510") == normalize(510)
     assert normalize(" 无锡 ") == "无锡"

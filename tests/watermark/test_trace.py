@@ -204,3 +204,39 @@ def test_re_downloads_carry_the_same_marks(fifty_grants, client, api_token):
     third = client.get(f"/api/v1/grants/{other.id}/download?format=csv",
                        headers=api_token(other.line.request.requester)).get_data()
     assert third != first  # another grant, other marks
+
+
+def test_entry_without_a_key_column(make_dataset, make_user, make_grant, runner, tmp_path):
+    """Air-quality readings have no key item: rows are known by station and time (and their text)."""
+    from datetime import datetime, timedelta
+
+    from catalog.models import DataItem
+    from delivery import store
+
+    items = [("监测站点", "string"), ("监测时间", "datetime"), ("AQI", "integer"), ("PM2.5浓度", "decimal"),
+             ("首要污染物", "string"), ("气温", "decimal")]
+    ds = make_dataset("空气质量小时监测数据", items=[])
+    for pos, (name, kind) in enumerate(items):
+        ds.items.append(DataItem(position=pos, name=name, type=kind, sensitive=False))
+    db.session.commit()
+    rnd = random.Random(8)
+    stations = [f"{d}{s}站" for d in ("梁溪区", "锡山区", "惠山区", "滨湖区") for s in ("东亭", "南站", "中心", "北郊", "湖畔")]
+    start = datetime(2026, 3, 1)
+    rows = [{"监测站点": st, "监测时间": (start + timedelta(hours=h)).isoformat(sep=" "),
+             "AQI": rnd.randrange(20, 260), "PM2.5浓度": round(rnd.uniform(5, 150), 1),
+             "首要污染物": rnd.choice(("细颗粒物(PM2.5)", "臭氧", "—")), "气温": round(rnd.uniform(-3, 25), 1)}
+            for h in range(250) for st in stations]
+    store.replace_rows(ds.id, rows, source="test")
+    db.session.commit()
+    assert store.key_column(ds.id) is None
+    names = [n for n, _k in items]
+    grants = [make_grant(make_user("requester"), ds, names) for _ in range(8)]
+    thief = grants[5]
+    path = tmp_path / "aqi.csv"
+    path.write_text(csv_text(leak(delivered(thief), keep=0.5), names, header=False), encoding="utf-8")
+
+    result = _trace(runner, path)
+
+    assert result.exit_code == 0, result.output
+    assert f"match: grant {thief.id} " in result.output
+    assert "also consistent" not in result.output
