@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, jsonify
 from flask_login import current_user
 
@@ -24,7 +26,7 @@ def csv_response(data: dict, table: str) -> Response:
         raise NotFound(f"The table '{table}' is not available: the package that feeds it is not installed.",
                        code="table_unavailable", fields={"table": ["not available"]})
     scope = data["scope"]
-    dept = scope["department"]["code"] if scope["department"] else "city"
+    dept = re.sub(r"[^A-Za-z0-9_.-]+", "_", scope["department"]["code"]) if scope["department"] else "city"
     name = f"dashboard-{table}-{dept}-{scope['from']}-{scope['to']}.csv"
     # a byte-order mark so spreadsheet programs read the Chinese text as UTF-8
     return Response("\ufeff" + to_csv(data, table), mimetype="text/csv",

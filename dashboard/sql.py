@@ -62,14 +62,3 @@ def percentiles_of_durations(query: Select, start, end, ps: tuple[float, ...]) -
         out[p] = low + (h - k) * (high - low)
     return n, out
 
-
-def percentile(values: list[float], p: float) -> float | None:
-    """The same method over an in-memory list (for the small sets other packages hand over)."""
-    if not values:
-        return None
-    xs = sorted(values)
-    h = (len(xs) - 1) * p
-    k = math.floor(h)
-    high = xs[k + 1] if k + 1 < len(xs) else xs[k]
-    return xs[k] + (h - k) * (high - xs[k])
-

@@ -91,6 +91,12 @@ PAGES = [
     ("GET", "/api/v1/grants", {"anonymous": 401, "_": 200}),
     ("GET", "/api/v1/routing-rules", {"anonymous": 401, "officer_own": 200, "officer_other": 200, "operator": 200,
                                       "_": 403}),
+    # dashboard (dashboard/): officers see their own department, operators the city
+    ("GET", "/dashboard", {"anonymous": 302, "officer_own": 200, "officer_other": 200, "operator": 200, "_": 403}),
+    ("GET", "/api/v1/dashboard", {"anonymous": 401, "officer_own": 200, "officer_other": 200, "operator": 200,
+                                  "_": 403}),
+    ("GET", "/api/v1/dashboard?format=csv&table=approval_time", {"anonymous": 401, "officer_own": 200,
+                                                                 "officer_other": 200, "operator": 200, "_": 403}),
     ("GET", "/api/v1/openapi.json", {"_": 200}),
     ("GET", "/healthz", {"_": 200}),
     # open data (opendata/): CKAN API and DCAT export are open to all; closed entries never leak
