@@ -31,6 +31,7 @@ _TWINS = {**_HALF_FULL, **{full: half for half, full in _HALF_FULL.items()}}
 _TWIN_RE = re.compile("[" + re.escape("".join(_TWINS)) + "]")
 _TEXT_MARKABLE_RE = re.compile("[\u3400-\u9fff " + re.escape("".join(_TWINS)) + "]")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+)(?:\.(\d+))?$")
+_GROUPED_RE = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")  # 12,345.67 as a spreadsheet shows it
 _DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
 NBSP = "\u00a0"
 
@@ -56,6 +57,8 @@ def normalize(value) -> str:
         if text and (text[0].isdigit() or text[0] in "+-"):  # only then can it be a number or a date
             if _NUMBER_RE.match(text):
                 return _canonical_number(Decimal(text))
+            if _GROUPED_RE.match(text):
+                return _canonical_number(Decimal(text.replace(",", "")))
             m = _DATE_RE.match(text)
             if m:  # 2024/5/1, 2024-05-01 00:00:00 and an Excel date are the same day
                 try:
@@ -103,7 +106,9 @@ def to_decimal(value) -> Decimal | None:
     if isinstance(value, float):
         return Decimal(repr(value)) if math.isfinite(value) else None
     text = str(value).strip()
-    if not _NUMBER_RE.match(text):
+    if _GROUPED_RE.match(text):
+        text = text.replace(",", "")
+    elif not _NUMBER_RE.match(text):
         return None
     try:
         return Decimal(text)

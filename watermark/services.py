@@ -179,6 +179,10 @@ def _finding(score: GrantScore) -> Finding:
                    dept.name if dept is not None else "", req.id, grant.granted_at, downloads, score)
 
 
+class FileTooLarge(ValueError):
+    """The file is larger than the trace accepts."""
+
+
 def read_upload(stream: IO[bytes] | str, limit: int = MAX_TRACE_BYTES) -> bytes:
     """The bytes of a path or stream, refusing more than ``limit``."""
     if isinstance(stream, str):
@@ -186,7 +190,7 @@ def read_upload(stream: IO[bytes] | str, limit: int = MAX_TRACE_BYTES) -> bytes:
             return read_upload(fh, limit)
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise ValueError(f"the file is larger than {limit // (1024 * 1024)} MB")
+        raise FileTooLarge(f"the file is larger than {limit // (1024 * 1024)} MB")
     return data
 
 
@@ -197,8 +201,13 @@ def trace_file(path_or_stream, filename: str = "") -> TraceResult:
     return trace_upload(path_or_stream, filename)
 
 
-def trace_upload(path_or_stream, filename: str, *, limit: int = MAX_TRACE_BYTES) -> TraceResult:
-    return trace_loaded(read_table(read_upload(path_or_stream, limit), filename))
+def trace_upload(path_or_stream, filename: str, *, limit: int = MAX_TRACE_BYTES,
+                 max_rows: int | None = None) -> TraceResult:
+    """Trace a file of at most ``limit`` bytes, using its first ``max_rows`` rows (all if None)."""
+    table = read_table(read_upload(path_or_stream, limit), filename)
+    if max_rows is not None:
+        table.rows = table.rows[: max_rows + 1]  # + a header row it may have
+    return trace_loaded(table)
 
 
 def record_trace(result: TraceResult, filename: str, *, actor=None) -> None:

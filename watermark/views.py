@@ -10,10 +10,11 @@ from market.auth import Role, require_roles
 from market.db import db
 
 from .readers import UnreadableFile
-from .services import MAX_TRACE_BYTES, record_trace, trace_upload
+from .services import MAX_TRACE_BYTES, FileTooLarge, record_trace, trace_upload
 
 bp = Blueprint("watermark", __name__)
 ACCEPTED = (".csv", ".tsv", ".txt", ".xlsx", ".json", ".jsonl")
+PAGE_MAX_ROWS = 20_000  # plenty of evidence, and an answer within seconds; the CLI reads up to 200,000
 
 
 def _limit() -> int:
@@ -31,11 +32,15 @@ def _unreadable(code: str) -> str:
     return _("无法读取该文件：%(why)s", why=why)
 
 
+def _page(result=None, error=None, filename: str = "", status: int = 200):
+    return render_template("watermark/trace.html", result=result, error=error, filename=filename,
+                           limit_mb=_limit() // (1024 * 1024), accepted=ACCEPTED, max_rows=PAGE_MAX_ROWS), status
+
+
 @bp.get("/trace")
 @require_roles(Role.operator)
 def trace_page():
-    return render_template("watermark/trace.html", result=None, error=None, filename="",
-                           limit_mb=_limit() // (1024 * 1024), accepted=ACCEPTED)
+    return _page()
 
 
 @bp.post("/trace")
@@ -43,21 +48,17 @@ def trace_page():
 def trace_submit():
     upload = request.files.get("file")
     filename = (upload.filename or "") if upload else ""
-    error = result = None
     if upload is None or not filename:
-        error = _("请选择要溯源的文件（CSV、XLSX 或 JSON）。")
-    elif not filename.lower().endswith(ACCEPTED):
-        error = _("不支持该文件类型：请上传 CSV、XLSX 或 JSON 文件。")
-    else:
-        try:
-            result = trace_upload(upload.stream, filename, limit=_limit())
-        except UnreadableFile as exc:
-            error = _unreadable(exc.code)
-        except ValueError:
-            error = _("文件超过 %(mb)s MB 上限，请截取其中几千行后再上传。", mb=_limit() // (1024 * 1024))
-    if result is not None:
-        record_trace(result, filename, actor=current_user)
-        db.session.commit()
-    status = 400 if error else 200
-    return render_template("watermark/trace.html", result=result, error=error, filename=filename,
-                           limit_mb=_limit() // (1024 * 1024), accepted=ACCEPTED), status
+        return _page(error=_("请选择要溯源的文件（CSV、XLSX 或 JSON）。"), status=400)
+    if not filename.lower().endswith(ACCEPTED):
+        return _page(error=_("不支持该文件类型：请上传 CSV、XLSX 或 JSON 文件。"), filename=filename, status=400)
+    try:
+        result = trace_upload(upload.stream, filename, limit=_limit(), max_rows=PAGE_MAX_ROWS)
+    except UnreadableFile as exc:
+        return _page(error=_unreadable(exc.code), filename=filename, status=400)
+    except FileTooLarge:
+        return _page(error=_("文件超过 %(mb)s MB 上限，请截取其中几千行后再上传。", mb=_limit() // (1024 * 1024)),
+                     filename=filename, status=400)
+    record_trace(result, filename, actor=current_user)
+    db.session.commit()
+    return _page(result=result, filename=filename)

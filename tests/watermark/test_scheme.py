@@ -111,6 +111,7 @@ def test_numeric_variants_keep_type_and_precision():
     assert numeric_variant("4521.37", True) == "4521.38"
     assert numeric_variant(Decimal("1.239"), True) == Decimal("1.240")
     assert same_value(3.1, "3.10") and same_value("3.10", 3.1)  # XLSX drops the trailing zero
+    assert same_value("12,345.68", 12345.68) and normalize("1,234") == "1234"  # thousands separators
 
 
 @pytest.mark.parametrize("value, variant", [("无锡(分店)", "无锡（分店)"), ("上海，浦东", "上海,浦东"),
