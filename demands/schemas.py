@@ -112,7 +112,10 @@ def dump_demand(demand, user=None) -> dict:
         "id": demand.id, "title": demand.title, "description": demand.description, "purpose": demand.purpose,
         "items": demand.items or [], "frequency": demand.frequency.value,
         "needed_by": _dt(demand.needed_by), "dataset_id": demand.dataset_id,
-        "requester": demand.requester.username, "state": demand.state.value,
+        # who asked is shown to the poster, operators and the owner; others see the department (or nothing)
+        "requester": demand.requester.username if see_all else None,
+        "requester_department": demand.requester.department.code if demand.requester.department else None,
+        "state": demand.state.value,
         "department": demand.department.code if demand.department else None,
         "suggestions": demand.suggestions or [], "routed_at": _dt(demand.routed_at), "due_at": _dt(demand.due_at),
         "outcome": demand.outcome.value if demand.outcome else None, "answer": demand.answer,

@@ -150,3 +150,15 @@ def test_the_answering_department_cannot_me_too(client, city, as_user):
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "owner_department"
     can = client.get(f"/api/v1/demands/{did}", headers=as_user(u["officer"])).get_json()["can"]
     assert can == {"route": False, "answer": True, "link": True, "me_too": False, "withdraw": False}
+
+
+def test_who_asked_is_shown_only_to_the_poster_operators_and_the_owner(client, city, as_user, login):
+    u = city["users"]
+    did = _post(client, as_user(u["citizen"]))
+    assert client.get(f"/api/v1/demands/{did}", headers=as_user(u["enterprise"])).get_json()["requester"] is None
+    for who in ("citizen", "operator"):
+        body = client.get(f"/api/v1/demands/{did}", headers=as_user(u[who])).get_json()
+        assert body["requester"] == u["citizen"].username, who
+    login(u["enterprise"])
+    html = client.get(f"/demands/{did}").get_data(as_text=True)
+    assert u["citizen"].username not in html and "企业/公众用户" in html
