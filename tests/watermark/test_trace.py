@@ -240,3 +240,22 @@ def test_entry_without_a_key_column(make_dataset, make_user, make_grant, runner,
     assert result.exit_code == 0, result.output
     assert f"match: grant {thief.id} " in result.output
     assert "also consistent" not in result.output
+
+
+def test_demo_trace_sample_traces_to_its_grant(fifty_grants, tmp_path):
+    from watermark import trace_file
+    from watermark.demo import SAMPLE_ROWS, write_trace_sample
+
+    grants = fifty_grants[1]
+    path, grant_id = write_trace_sample(tmp_path)
+    assert grant_id == grants[0].id
+    assert len(path.read_text(encoding="utf-8").splitlines()) == SAMPLE_ROWS
+    result = trace_file(str(path))
+    assert [f.grant_id for f in result.findings] == [grant_id]
+
+
+def test_demo_without_grants_writes_nothing(app, tmp_path):
+    from watermark.demo import write_trace_sample
+
+    assert write_trace_sample(tmp_path) is None
+    assert not list(tmp_path.iterdir())
