@@ -9,6 +9,8 @@ import stripe
 
 from . import Event, Intent, ProviderError, Refund, SignatureError
 
+TIMEOUT_SECONDS = 15
+
 
 def _get(obj, key: str):
     """A field of a StripeObject, None when absent (StripeObject has no dict.get)."""
@@ -30,7 +32,10 @@ class StripeProvider:
 
     def __init__(self, api_key: str, api_base: str = "", webhook_secret: str = ""):
         options = {"base_addresses": {"api": api_base.rstrip("/")}} if api_base else {}
-        self.client = stripe.StripeClient(api_key, max_network_retries=1, **options)
+        # a short timeout: a payment call runs inside the buyer's request (and its database transaction)
+        self.client = stripe.StripeClient(api_key, max_network_retries=1,
+                                          http_client=stripe.new_default_http_client(timeout=TIMEOUT_SECONDS),
+                                          **options)
         self.webhook_secret = webhook_secret
 
     def _intent(self, pi) -> Intent:
