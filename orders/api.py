@@ -6,11 +6,11 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from market.api_utils import load_json
+from market.api_utils import load_args, load_json
 from market.auth import login_required, require_roles
 from market.auth.models import Role
 from market.db import db
-from market.errors import NotFound
+from market.errors import NotFound, ValidationFailed
 
 from . import decisions, queries, services
 from .models import AccessRequest, RequestLine
@@ -22,6 +22,7 @@ from .schemas import (
     CheckoutInput,
     CommentInput,
     DecisionInput,
+    OverviewArgs,
     RulesInput,
     dump_cart,
     dump_grant,
@@ -162,8 +163,35 @@ def approvals_batch():
 @require_roles(Role.officer, Role.operator)
 def overdue():
     """Steps past their due time: every one for operators, an officer's own department's owner steps."""
-    return jsonify({"items": [dict(dump_step(s), line_id=s.line_id, request_id=s.line.request_id)
-                              for s in queries.overdue_steps(user=current_user)]})
+    return jsonify({"items": [_step_json(s) for s in queries.overdue_steps(user=current_user)]})
+
+
+def _step_json(step) -> dict:
+    return dict(dump_step(step), line_id=step.line_id, request_id=step.line.request_id)
+
+
+@bp.get("/approvals/overview")
+@require_roles(Role.operator)
+def overview():
+    """Every request (filters: state, department code, from, to; paged), line counts per state, the
+    overdue count, steps due within 48 hours and open escalations (operators)."""
+    from catalog.models import Department
+
+    args = load_args(OverviewArgs())
+    department_id = None
+    if args["department"]:
+        department_id = db.session.scalar(select(Department.id).where(Department.code == args["department"]))
+        if department_id is None:
+            raise ValidationFailed(f"Invalid input: department: no department with code {args['department']!r}",
+                                   fields={"department": ["unknown department code"]})
+    f = queries.OverviewFilter(state=args["state"], department_id=department_id, date_from=args["date_from"],
+                               date_to=args["date_to"])
+    rows, total = queries.overview_requests(f, page=args["page"], per_page=args["per_page"])
+    return jsonify({"items": [dump_request(r, current_user) for r in rows], "total": total, "page": args["page"],
+                    "per_page": args["per_page"], "counts": queries.line_state_counts(f),
+                    "overdue": queries.count_overdue(),
+                    "due_soon": [_step_json(s) for s in queries.due_soon_steps(limit=100)],
+                    "escalated": [_step_json(s) for s in queries.escalated_steps(100)]})
 
 
 @bp.get("/grants")

@@ -75,6 +75,18 @@ def orders_paths() -> dict:
         "/api/v1/approvals/overdue": {"get": {"summary": "Steps past their due time (operators: all; "
                                                          "officers: their department's)",
                                               "security": SEC, "responses": {**_ok(), **_errors(401, 403)}}},
+        "/api/v1/approvals/overview": {"get": {
+            "summary": "All requests with filters, line counts per state, overdue count, steps due soon, "
+                       "open escalations (operators)", "security": SEC,
+            "parameters": [{"name": "state", "in": "query", "schema": {"type": "string"}},
+                           {"name": "department", "in": "query", "description": "department code (requesting "
+                            "or owning)", "schema": {"type": "string"}},
+                           {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                           {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                           {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                           {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                                          "maximum": 100}}],
+            "responses": {**_ok(), **_errors(401, 403, 422)}}},
         "/api/v1/grants": {"get": {"summary": "The caller's grants (items, delivery modes, expiry)",
                                    "security": SEC, "responses": {**_ok(), **_errors(401)}}},
         "/api/v1/routing-rules": {

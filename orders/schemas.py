@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, pre_load, validate
 from market.security import MAX_ID
 
 from .permissions import can_decide, can_see_line
-from .state import aggregate_state
+from .state import LineState, aggregate_state
 
 
 def _strip(data):
@@ -52,6 +52,17 @@ class BatchDecisionInput(Schema):
                            validate=validate.Length(1, 200))
 
 
+class OverviewArgs(Schema):
+    """Query of ``GET /api/v1/approvals/overview``."""
+
+    state = fields.String(load_default=None, validate=validate.OneOf([s.value for s in LineState]))
+    department = fields.String(load_default=None, validate=validate.Length(1, 40))  # department code
+    date_from = fields.Date(load_default=None, data_key="from")
+    date_to = fields.Date(load_default=None, data_key="to")
+    page = fields.Integer(load_default=1, strict=False, validate=validate.Range(1, 10_000))
+    per_page = fields.Integer(load_default=50, strict=False, validate=validate.Range(1, 100))
+
+
 class CommentInput(Schema):
     comment = fields.String(required=True, validate=validate.Length(1, 2000))
 
@@ -88,7 +99,8 @@ def dump_step(step) -> dict:
     return {"id": step.id, "position": step.position, "kind": str(step.kind), "state": str(step.state),
             "department_id": step.department_id, "started_at": _dt(step.started_at), "due_at": _dt(step.due_at),
             "decided_by": step.decided_by.username if step.decided_by else None,
-            "decided_at": _dt(step.decided_at), "comment": step.comment, "approved_fields": step.approved_fields}
+            "decided_at": _dt(step.decided_at), "comment": step.comment, "approved_fields": step.approved_fields,
+            "reminded_at": _dt(step.reminded_at), "escalated_at": _dt(step.escalated_at)}
 
 
 def dump_line(line, user=None) -> dict:

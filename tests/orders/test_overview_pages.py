@@ -109,3 +109,31 @@ def test_a_cart_line_that_cannot_be_requested_links_to_a_demand(app, shop):
     client = _signed_in(app, requester)
     html = client.get("/cart").get_data(as_text=True)
     assert "不能申请" in html and f"/demands/new?dataset_id={d['conditional2'].id}" in html
+
+
+def test_overview_api_for_operators(app, client, shop, as_user, make_user, make_department):
+    from orders.reminders import run_reminders
+
+    u = shop["users"]
+    other_requester = make_user("requester", department=make_department(name="市民政局"))
+    first = _request(shop, "unconditional", "conditional2")
+    second = _request(shop, "conditional3", requester=other_requester)
+    _due_in(second, -timedelta(hours=5))
+    _due_in(first, timedelta(hours=20))
+    run_reminders()
+    db.session.commit()
+    op = as_user(u["operator"])
+    body = client.get("/api/v1/approvals/overview", headers=op).get_json()
+    assert body["total"] == 2 and [r["id"] for r in body["items"]] == [second.id, first.id]
+    assert body["counts"] == {"granted": 1, "waiting": 2} and body["overdue"] == 1
+    assert [s["request_id"] for s in body["escalated"]] == [second.id] and body["escalated"][0]["escalated_at"]
+    assert [s["request_id"] for s in body["due_soon"]] == [first.id] and body["due_soon"][0]["reminded_at"]
+    dept = other_requester.department.code
+    body = client.get(f"/api/v1/approvals/overview?department={dept}&state=waiting", headers=op).get_json()
+    assert [r["id"] for r in body["items"]] == [second.id]
+    bad = client.get("/api/v1/approvals/overview?department=NOPE&from=2026-99-01", headers=op)
+    assert bad.status_code == 422 and "from" in bad.get_json()["error"]["fields"]
+    bad = client.get("/api/v1/approvals/overview?department=NOPE", headers=op)
+    assert bad.status_code == 422 and "department" in bad.get_json()["error"]["fields"]
+    assert client.get("/api/v1/approvals/overview?per_page=101", headers=op).status_code == 422
+    assert client.get("/api/v1/approvals/overview", headers=as_user(u["officer"])).status_code == 403
