@@ -230,10 +230,11 @@ def ingest(dataset: Dataset, filename: str, data: bytes, *, mode: str, actor) ->
         raise _failed(report)
     with db.session.begin_nested() as savepoint:
         rows = _rows(dataset, header, body, report)
+        actor_id = getattr(actor, "id", None)  # None: the command line
         if mode == "replace":
-            store.replace_rows(dataset.id, rows, actor_id=actor.id)
+            store.replace_rows(dataset.id, rows, source="upload" if actor else "cli", actor_id=actor_id)
         else:
-            store.append_rows(dataset.id, rows, actor_id=actor.id)
+            store.append_rows(dataset.id, rows, source="upload" if actor else "cli", actor_id=actor_id)
         if report.errors or not report.rows:
             savepoint.rollback()
     if not report.rows and not report.errors:
@@ -241,8 +242,8 @@ def ingest(dataset: Dataset, filename: str, data: bytes, *, mode: str, actor) ->
     if report.errors:
         db.session.expire_all()
         raise _failed(report)
-    db.session.add(DataUpload(dataset_id=dataset.id, user_id=actor.id, filename=filename[:255], format=fmt,
-                              mode=mode, rows=report.rows))
+    db.session.add(DataUpload(dataset_id=dataset.id, user_id=getattr(actor, "id", None), filename=filename[:255],
+                              format=fmt, mode=mode, rows=report.rows))
     record_event("delivery.upload", "dataset", dataset.id, actor=actor,
                  payload={"file": filename[:255], "format": fmt, "mode": mode, "rows": report.rows,
                           "total_rows": store.row_count(dataset.id)})

@@ -119,3 +119,22 @@ def test_upload_page_shows_errors_per_row(client, owned, login):
                                    "file": (io.BytesIO(body), "x.csv")},
                        content_type="multipart/form-data").get_data(as_text=True)
     assert "没有写入任何数据" in html and "注册资本" in html and "应为数字" in html
+
+
+def test_cli_load_and_purge(runner, company_dataset, tmp_path):
+    import market.cli
+    from delivery import store
+
+    ds = company_dataset(3)
+    good = tmp_path / "data.csv"
+    good.write_text(HEADER + "\n91X,甲公司,张三,1,2020-01-01\n", encoding="utf-8")
+    result = runner.invoke(market.cli.cli, ["delivery", "load", str(ds.id), str(good), "--append"])
+    assert result.exit_code == 0, result.output
+    assert "Loaded 1 rows" in result.output and store.row_count(ds.id) == 4
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "\n91Y,乙公司,李四,abc,2020-01-01\n", encoding="utf-8")
+    result = runner.invoke(market.cli.cli, ["delivery", "load", str(ds.id), str(bad)])
+    assert result.exit_code != 0 and "注册资本" in result.output
+    assert store.row_count(ds.id) == 4
+    result = runner.invoke(market.cli.cli, ["delivery", "purge-counters"])
+    assert result.exit_code == 0 and "rate counters deleted" in result.output
