@@ -109,6 +109,8 @@ def test_a_cart_line_that_cannot_be_requested_links_to_a_demand(app, shop):
     client = _signed_in(app, requester)
     html = client.get("/cart").get_data(as_text=True)
     assert "不能申请" in html and f"/demands/new?dataset_id={d['conditional2'].id}" in html
+    html = client.get("/checkout").get_data(as_text=True)
+    assert f"/demands/new?dataset_id={d['conditional2'].id}" in html
 
 
 def test_overview_api_for_operators(app, client, shop, as_user, make_user, make_department):
