@@ -106,7 +106,7 @@ with app.app_context():
     if "delivery" in FEATURE_PACKAGES:
         from delivery.store import has_rows
         open_ids = [r.id for r in rows if r.open_attribute == "open" and r.level <= 2 and has_rows(r.id)]
-    print(json.dumps({"requestable": requestable, "open": open_ids[:50], "datasets": [r.id for r in rows][:300]}))
+    print(json.dumps({"requestable": requestable, "open": open_ids[:50], "datasets": [r.id for r in rows if r.open_attribute != "closed"][:300]}))
 """
 
 
@@ -119,8 +119,14 @@ def locust(prefix: Path, env: dict, host: str, users: int, seconds: int, classes
     cmd = [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u", str(users),
            "-r", str(max(1, users // 5)), "-t", f"{seconds}s", "--host", host, "--csv", str(prefix),
            "--only-summary", "--loglevel", "WARNING", *classes]
-    subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=seconds + 120)
-    return read_stats(prefix)
+    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=seconds + 120)
+    rows = read_stats(prefix)
+    if not any(int(r["Request Count"]) for r in rows):
+        sys.exit(f"locust ran no requests ({' '.join(classes)}): {done.stderr[-3000:]}")
+    failures = Path(f"{prefix}_failures.csv")
+    if failures.exists() and len(failures.read_text().splitlines()) > 1:
+        print(f"failures of {prefix.name}:\n{failures.read_text()[:2000]}", file=sys.stderr)
+    return rows
 
 
 def table(rows: list[dict], seconds: int) -> str:
@@ -159,8 +165,9 @@ def main() -> int:
         prepared = json.loads(run([str(BIN / "python"), "-c", PREPARE, str(n_rq), ",".join(REQUESTER_DEPTS),
                                    ",".join(OFFICERS)], env).strip().splitlines()[-1])
         port = free_port()
+        server_log = open(data_dir / "serve.log", "wb")  # a file, not a pipe nobody reads (it would fill and block)
         server = subprocess.Popen([str(BIN / "market"), "serve", "--port", str(port), "--threads", str(args.threads)],
-                                  env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  env=env, cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT,
                                   start_new_session=True)
         host = f"http://127.0.0.1:{port}"
         for _ in range(200):
