@@ -108,18 +108,19 @@ def for_grant(grant, user, mode: str) -> Delivery:
     return Delivery(dataset, _ordered(dataset, grant.fields), frozenset(), grant.id, "grant")
 
 
-def active_grant(user, dataset_id: int):
-    """The caller's newest usable grant for an entry, or None."""
+def active_grant(user, dataset_id: int, mode: str | None = None):
+    """The caller's newest usable grant for an entry (with delivery ``mode`` if given), or None."""
     from sqlalchemy import select
 
     from orders.models import Grant, RequestLine
 
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalars(
+    grants = db.session.scalars(
         select(Grant).join(RequestLine).where(Grant.user_id == user.id, Grant.dataset_id == dataset_id,
                                               RequestLine.state == "granted", Grant.expires_at > utcnow())
-        .order_by(Grant.id.desc())).first()
+        .order_by(Grant.id.desc()))
+    return next((g for g in grants if mode is None or mode in (g.delivery_modes or [])), None)
 
 
 def for_entry(dataset: Dataset, user, mode: str) -> Delivery:
@@ -130,8 +131,8 @@ def for_entry(dataset: Dataset, user, mode: str) -> Delivery:
     names = [i.name for i in dataset.items]
     if can_manage(dataset, user):
         return Delivery(dataset, names, frozenset(), None, "owner")
-    grant = active_grant(user, dataset.id)
-    if grant is not None and mode in (grant.delivery_modes or []):
+    grant = active_grant(user, dataset.id, mode)
+    if grant is not None:
         return for_grant(grant, user, mode)
     if dataset.status == DatasetStatus.published and dataset.open_attribute == OpenAttribute.open:
         return Delivery(dataset, names, frozenset(_sensitive(dataset)), None, "open")

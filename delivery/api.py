@@ -136,7 +136,7 @@ def run_query(dataset_id: int, user, key_value: str, purpose: str) -> dict:
     if can_manage(dataset, user):
         delivery = Delivery(dataset, [i.name for i in dataset.items], frozenset(), None, "owner")
     else:
-        delivery = for_grant(active_grant(user, dataset_id) or _no_grant(), user, "query")
+        delivery = for_grant(active_grant(user, dataset_id, "query") or _no_grant(), user, "query")
     keys.charge_user(user)
     key_value, purpose = key_value.strip(), purpose.strip()
     if not key_value or len(purpose) < 4:

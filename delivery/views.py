@@ -127,5 +127,5 @@ def query(dataset_id: int):
             db.session.rollback()
             error = exc.message
     return render_template("delivery/query.html", ds=dataset, key_column=store.key_column(dataset_id),
-                           grant=active_grant(current_user, dataset_id), values=values, result=result,
+                           grant=active_grant(current_user, dataset_id, "query"), values=values, result=result,
                            error=error, max_matches=MAX_QUERY_MATCHES)

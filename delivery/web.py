@@ -17,6 +17,7 @@ def panel_info(ds) -> dict:
 
     user = current_user if current_user.is_authenticated else None
     grant = active_grant(user, ds.id) if user is not None else None
+    query_grant = active_grant(user, ds.id, "query") if grant is not None else None
     rows = store.row_count(ds.id)
     return {
         "rows": rows,
@@ -24,7 +25,7 @@ def panel_info(ds) -> dict:
         "bulk": ds.level < 4,
         "manage": can_manage(ds, user),
         "grant": grant,
-        "query": (grant is not None and "query" in (grant.delivery_modes or [])) or can_manage(ds, user),
+        "query": query_grant is not None or can_manage(ds, user),
         "key_column": store.key_column(ds.id),
         "sensitive": [i.name for i in ds.items if i.sensitive],
     }
