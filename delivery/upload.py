@@ -116,6 +116,8 @@ def convert(value, kind: str):
     """The stored value for a cell of type ``kind``; raise ValueError with a readable reason."""
     if value is None:
         return None
+    if isinstance(value, (dict, list)):
+        raise ValueError(_("应为单个值，不能是对象或数组"))
     if isinstance(value, str):
         value = value.strip()
         if value == "":
