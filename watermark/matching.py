@@ -188,7 +188,7 @@ def match_entry(table: Table, entry: EntryData, key: bytes) -> EntryMatch | None
         pairs, modified, cells = cache[sig]
         # screen on rows spread evenly over the copy (a merge of several copies is represented in
         # proportion); only a grant that already stands out there is scored on all rows
-        stride = -(-len(pairs) // SCREEN_PAIRS)
+        stride = max(1, -(-len(pairs) // SCREEN_PAIRS))
         score = _score(scheme, pairs[::stride], present, modified, cells)
         if len(pairs) > SCREEN_PAIRS and score.log10_p <= SCREEN_LOG10_P:
             score = _score(scheme, pairs, present, modified, cells)

@@ -23,7 +23,7 @@ from market.db import db
 
 from .matching import EntryData, EntryMatch, GrantCandidate, GrantScore, match_entry
 from .readers import Table, read_table
-from .scheme import Column, Scheme, column_kind, derive_key
+from .scheme import Column, Scheme, column_kind, derive_key, normalize
 
 ALPHA = 1e-6  # chance of naming a grant for a copy that did not come from it, over all grants tried
 MIN_FOUND_SHARE = 0.2  # sanity floor: a merge of k copies shows about 1/k of each grant's marks
@@ -123,8 +123,30 @@ def _delivered_columns(grant) -> list[str]:
     return list(grant.fields or [])
 
 
-def _entries(datasets_only: Iterable[int] | None = None) -> list[EntryData]:
-    """Every entry that has stored rows and at least one grant, with its grants as candidates."""
+PROBE_ROWS = 16  # values per column tried against an entry's indexed key before its rows are streamed
+
+
+def _probe_values(table: Table) -> list[str]:
+    """A few values of every column of the copy, as written and normalised, column by column."""
+    out: list[str] = []
+    width = max((len(r) for r in table.rows), default=0)
+    for j in range(width):
+        for row in table.rows[: PROBE_ROWS + 1]:
+            if j < len(row) and row[j] not in (None, ""):
+                for v in (str(row[j]).strip(), normalize(row[j])):
+                    if v and v not in out:
+                        out.append(v)
+    return out
+
+
+def _key_found(store, dataset_id: int, probe: list[str]) -> bool:
+    return any(store.find_by_key(dataset_id, v, limit=1) for v in probe)
+
+
+def _entries(probe: list[str] | None = None) -> list[EntryData]:
+    """Every entry that has stored rows and at least one grant, with its grants as candidates. With
+    ``probe``, an entry with a key column is left out when none of those values is one of its keys
+    (an index lookup each, instead of streaming all its rows)."""
     from catalog.models import Dataset
     from orders.models import Grant
 
@@ -134,13 +156,13 @@ def _entries(datasets_only: Iterable[int] | None = None) -> list[EntryData]:
         by_dataset.setdefault(grant.dataset_id, []).append(grant)
     out = []
     for dataset_id, grants in sorted(by_dataset.items()):
-        if datasets_only is not None and dataset_id not in datasets_only:
-            continue
         if not store.has_rows(dataset_id):
+            continue
+        key = store.key_column(dataset_id)
+        if key is not None and probe is not None and not _key_found(store, dataset_id, probe):
             continue
         dataset = db.session.get(Dataset, dataset_id)
         names = [i.name for i in dataset.items]
-        key = store.key_column(dataset_id)
         cands = [GrantCandidate(g.id, _columns(dataset, _delivered_columns(g), key)) for g in grants]
         out.append(EntryData(dataset_id, _columns(dataset, names, key), key, store.iter_rows(dataset_id, names),
                              cands))
@@ -223,7 +245,8 @@ def record_trace(result: TraceResult, filename: str, *, actor=None) -> None:
 
 def trace_loaded(table: Table) -> TraceResult:
     rows = len(table.rows)
-    matches, named, runner_up, tried, threshold = trace_table(table, _entries(), watermark_key())
+    matches, named, runner_up, tried, threshold = trace_table(table, _entries(_probe_values(table)),
+                                                              watermark_key())
     result = TraceResult(False, "", rows_read=rows, entries=matches, runner_up=runner_up, grants_tried=tried,
                          threshold_log10=threshold)
     if not matches:
