@@ -7,11 +7,20 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from market.nav import NavItem, register_nav
+
     from .ckan_api import bp as ckan_bp
     from .dcat_views import bp as dcat_bp
     from .harvest.records import harvest_origin
+    from .harvest.schedule import register_job
+    from .views import bp as views_bp
 
     app.register_blueprint(ckan_bp)
     app.register_blueprint(dcat_bp)
+    app.register_blueprint(views_bp)
+    register_job()
+    register_nav(app, NavItem("opendata.harvest_sources", _l("目录级联"), place="user", roles=("operator",), order=75))
     # the product page shows where a harvested entry comes from (templates/opendata/_source.html)
     app.jinja_env.globals["harvest_origin"] = harvest_origin

@@ -53,5 +53,77 @@ def harvest_dcat_command(url: str):
     _run(harvest_dcat, f"Harvesting {url}", url=url)
 
 
+@harvest_group.group("sources")
+def sources_group():
+    """Scheduled harvest sources (run by the job queue's opendata.harvest job)."""
+
+
+@sources_group.command("add")
+@click.argument("kind", type=click.Choice(["ckan", "dcat"]))
+@click.argument("url")
+@click.option("--organization", default="", help="CKAN only: harvest just this organization (name).")
+@click.option("--interval", type=int, default=None, help="Minutes between harvests (15–44640; default 1440).")
+@click.option("--disabled", is_flag=True, help="Register it without running it yet.")
+@with_appcontext
+def sources_add_command(kind: str, url: str, organization: str, interval: int | None, disabled: bool):
+    """Register (or reschedule) a harvest source."""
+    from market.db import db
+    from market.errors import MarketError
+
+    from .harvest.schedule import DEFAULT_INTERVAL, save_source
+
+    try:
+        source = save_source(kind, url, organization=organization, interval=interval or DEFAULT_INTERVAL,
+                             enabled=not disabled)
+    except MarketError as exc:
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"Harvest source {source.id}: {source.kind.value} {source.url}"
+               f"{f' (organization {source.organization})' if source.organization else ''}, every "
+               f"{source.interval_minutes} min, {'enabled' if source.enabled else 'disabled'}")
+
+
+@sources_group.command("list")
+@with_appcontext
+def sources_list_command():
+    """The harvest sources, their schedule and last run."""
+    from sqlalchemy import select
+
+    from market.db import db
+
+    from .harvest.services import report_line
+    from .models import HarvestRun, HarvestSource
+
+    sources = list(db.session.scalars(select(HarvestSource).order_by(HarvestSource.id)))
+    if not sources:
+        click.echo("No harvest sources. Add one: market harvest sources add ckan|dcat URL [--interval MIN]")
+        return
+    for s in sources:
+        schedule = f"every {s.interval_minutes} min" if s.interval_minutes else "on demand"
+        last = db.session.scalar(select(HarvestRun).where(HarvestRun.source_id == s.id).order_by(HarvestRun.id.desc()))
+        last_text = (f"last run {last.started_at:%Y-%m-%d %H:%M} {last.state.value}: {report_line(last)}"
+                     + (f" — {last.error}" if last.error else "")) if last else "never run"
+        click.echo(f"{s.id}\t{s.kind.value}\t{s.url}{f' [{s.organization}]' if s.organization else ''}\t{schedule}"
+                   f"\t{'enabled' if s.enabled else 'disabled'}\t{last_text}")
+
+
+@sources_group.command("remove")
+@click.argument("source_id", type=int)
+@with_appcontext
+def sources_remove_command(source_id: int):
+    """Remove a source with its run history; the entries it harvested are retired."""
+    from market.db import db
+    from market.errors import MarketError
+
+    from .harvest.schedule import remove_source
+
+    try:
+        retired = remove_source(source_id)
+    except MarketError as exc:
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"Removed harvest source {source_id}; {retired} harvested entries retired.")
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(harvest_group)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import db, str_enum, utcnow
@@ -39,6 +39,10 @@ class HarvestSource(db.Model):
     title: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_run_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # scheduled harvests (run by the job queue's ``opendata.harvest`` job): every ``interval_minutes``
+    # while enabled; None = harvested only on demand (``market harvest ckan|dcat``)
+    interval_minutes: Mapped[int | None] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
     runs: Mapped[list[HarvestRun]] = relationship(back_populates="source", order_by="HarvestRun.id")
 
@@ -65,6 +69,8 @@ class HarvestRun(db.Model):
     failed: Mapped[int] = mapped_column(Integer, default=0)
     problems: Mapped[list[str]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text)
+    # who started it: "cli" (market harvest …), "schedule" (the periodic job)
+    trigger: Mapped[str] = mapped_column(String(20), default="cli")
 
     source: Mapped[HarvestSource] = relationship(back_populates="runs")
 

@@ -182,14 +182,14 @@ def _plain(value):
 
 def harvest(source: HarvestSource, pages: Iterable[tuple[int, list[Record]]], *,
             on_total: Callable[[int], None] | None = None,
-            on_progress: Callable[[int], None] | None = None) -> HarvestRun:
+            on_progress: Callable[[int], None] | None = None, trigger: str = "cli") -> HarvestRun:
     """Harvest ``pages`` of ``source`` into the catalog and return the finished run.
 
     Entries are committed every few hundred records; entries the source no longer lists are retired
     only when every page was read. A failure to read the source ends the run as ``failed`` (what was
     already written stays; nothing is retired) and raises ``HarvestFailed``.
     """
-    run = HarvestRun(source_id=source.id, state=RunState.running, problems=[])
+    run = HarvestRun(source_id=source.id, state=RunState.running, problems=[], trigger=trigger)
     db.session.add(run)
     db.session.commit()
     writer = _Writer(source, run)

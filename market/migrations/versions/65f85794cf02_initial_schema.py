@@ -2,7 +2,7 @@
 
 Revision ID: 65f85794cf02
 Revises: 
-Create Date: 2026-11-24 10:32:15.907017
+Create Date: 2026-11-24 11:17:45.798283
 """
 import sqlalchemy as sa
 from alembic import op
@@ -96,6 +96,8 @@ def upgrade():
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('last_run_at', sa.DateTime(), nullable=True),
+    sa.Column('interval_minutes', sa.Integer(), nullable=True),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_harvest_sources')),
     sa.UniqueConstraint('kind', 'url', 'organization', name='kind_url_org')
     )
@@ -196,6 +198,7 @@ def upgrade():
     sa.Column('failed', sa.Integer(), nullable=False),
     sa.Column('problems', sa.JSON(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('trigger', sa.String(length=20), nullable=False),
     sa.ForeignKeyConstraint(['source_id'], ['harvest_sources.id'], name=op.f('fk_harvest_runs_source_id_harvest_sources')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_harvest_runs'))
     )
