@@ -134,11 +134,14 @@ def _split_header(table: Table, names: list[str]) -> tuple[list[list], bool, dic
     return rows, False, {}
 
 
-def _scan_store(entry: EntryData, names: list[str], index: dict[str, int]) -> tuple[list[dict], dict[str, set[str]]]:
-    """One pass over the stored rows: the rows that may be in the copy, and per entry column the copy's
-    values found in it."""
+def _scan_store(entry: EntryData, names: list[str], index: dict[str, int]
+                ) -> tuple[list[dict], list[dict], dict[str, set[str]]]:
+    """One pass over the stored rows: the rows whose key is in the copy, the rows most of whose values
+    are (for copies without the key column), and per entry column the copy's values found in it."""
     found: dict[str, set[str]] = {n: set() for n in names}
-    kept: list[dict] = []
+    by_key: list[dict] = []
+    by_values: list[dict] = []
+    key = entry.key_column
     for stored in entry.rows:
         hits = filled = 0
         for n in names:
@@ -148,13 +151,12 @@ def _scan_store(entry: EntryData, names: list[str], index: dict[str, int]) -> tu
                 if nv in index:
                     found[n].add(nv)
                     hits += 1
-        if entry.key_column is not None:
-            keep = normalize(stored.get(entry.key_column)) in index
-        else:
-            keep = filled > 0 and hits * 2 >= filled
-        if keep and len(kept) < MAX_KEPT_ROWS:
-            kept.append(stored)
-    return kept, found
+        if key is not None and normalize(stored.get(key)) in index:
+            if len(by_key) < MAX_KEPT_ROWS:
+                by_key.append(stored)
+        elif filled and hits * 2 >= filled and len(by_values) < MAX_KEPT_ROWS:
+            by_values.append(stored)
+    return by_key, by_values, found
 
 
 def match_entry(table: Table, entry: EntryData, key: bytes) -> EntryMatch | None:
@@ -164,10 +166,11 @@ def match_entry(table: Table, entry: EntryData, key: bytes) -> EntryMatch | None
     if not rows:
         return None
     index, values_by_col = _file_index(rows)
-    kept, found = _scan_store(entry, names, index)
+    by_key, by_values, found = _scan_store(entry, names, index)
+    mapping = _map_columns(values_by_col, found, fixed)
+    kept = by_key if entry.key_column in mapping.values() else by_values
     if not kept:
         return None
-    mapping = _map_columns(values_by_col, found, fixed)
     copy_rows = [{name: row[j] for j, name in mapping.items() if j < len(row)} for row in rows]
     result = EntryMatch(entry.dataset_id, len(rows), 0, header, mapping)
     all_scheme = Scheme(key, 0, [c for c in entry.columns if c.name in mapping.values()], entry.key_column)

@@ -159,11 +159,14 @@ def _entries(probe: list[str] | None = None) -> list[EntryData]:
         if not store.has_rows(dataset_id):
             continue
         key = store.key_column(dataset_id)
-        if key is not None and probe is not None and not _key_found(store, dataset_id, probe):
+        delivered = {g.id: _delivered_columns(g) for g in grants}
+        # the probe can rule an entry out only if every copy of it carried the key column
+        if (key is not None and probe is not None and all(key in cols for cols in delivered.values())
+                and not _key_found(store, dataset_id, probe)):
             continue
         dataset = db.session.get(Dataset, dataset_id)
         names = [i.name for i in dataset.items]
-        cands = [GrantCandidate(g.id, _columns(dataset, _delivered_columns(g), key)) for g in grants]
+        cands = [GrantCandidate(g.id, _columns(dataset, delivered[g.id], key)) for g in grants]
         out.append(EntryData(dataset_id, _columns(dataset, names, key), key, store.iter_rows(dataset_id, names),
                              cands))
     return out

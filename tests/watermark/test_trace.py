@@ -259,3 +259,20 @@ def test_demo_without_grants_writes_nothing(app, tmp_path):
 
     assert write_trace_sample(tmp_path) is None
     assert not list(tmp_path.iterdir())
+
+
+def test_grants_with_other_items_do_not_disturb_the_trace(fifty_grants, make_user, make_grant, tmp_path):
+    """Grants of the same entry with fewer items (no key, only a sensitive item) are scored too."""
+    from watermark import trace_file
+
+    ds, grants = fifty_grants
+    make_grant(make_user("requester"), ds, ["法定代表人"])  # nothing to pair rows by: no prediction
+    partial = make_grant(make_user("requester"), ds, ["企业名称", "注册资本", "成立日期", "住所"])
+    path = tmp_path / "leak.csv"
+    path.write_text(csv_text(leak(delivered(grants[3]), keep=0.1), NAMES, header=False), encoding="utf-8")
+    assert [f.grant_id for f in trace_file(str(path)).findings] == [grants[3].id]
+
+    cols = ["企业名称", "注册资本", "成立日期", "住所"]
+    path.write_text(csv_text(leak(delivered(partial, cols), keep=0.1), cols), encoding="utf-8")
+    res = trace_file(str(path))
+    assert [f.grant_id for f in res.findings] == [partial.id]
