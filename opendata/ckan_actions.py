@@ -17,6 +17,7 @@ from market.db import db
 
 from .ckan_params import CkanError, as_bool, as_int, as_list, required_text
 from .ckan_search import MAX_ROWS, package_search
+from .datastore import datastore_search
 from .packages import CKAN_VERSION, group_dict, organization_dict, package_dict, resource_dicts, tag_dict
 
 MAX_LIST = 1000  # longest list any action answers at once; page with limit/offset beyond it
@@ -168,4 +169,5 @@ def help_show(params: dict, user) -> str:
 
 ACTIONS = {f.__name__: f for f in (
     status_show, package_search, package_show, package_list, current_package_list_with_resources,
-    resource_show, organization_list, organization_show, group_list, group_show, tag_list, help_show)}
+    resource_show, organization_list, organization_show, group_list, group_show, tag_list, help_show,
+    datastore_search)}

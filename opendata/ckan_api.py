@@ -29,6 +29,11 @@ def _caller():
         return None
     token = header[7:].strip() if header[:7].lower() == "bearer " else header
     user = user_for_token(token)
+    if user is None:  # a data API key (接口密钥) identifies its holder too
+        from delivery.keys import key_for_secret
+
+        key = key_for_secret(token)
+        user = key.user if key is not None and key.user.active else None
     if user is None:
         raise CkanError("Authorization Error", "Authorization failed: the API token is unknown or expired")
     return user

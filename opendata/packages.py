@@ -12,6 +12,8 @@ from catalog.importing.rows import API_FORMATS
 from catalog.models import Category, Dataset, Department
 from catalog.vocab import DeliveryMode, label
 
+from .datastore import datasets_with_rows, datastore_resource
+
 MEDIA_TYPES = {
     "CSV": "text/csv", "JSON": "application/json", "XML": "application/xml", "XLSX":
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLS": "application/vnd.ms-excel",
@@ -46,7 +48,7 @@ def resource_dicts(ds: Dataset) -> list[dict]:
     covered = {mode for _, mode in planned}
     planned += [(MODE_FORMATS[m], m) for m in modes if m in MODE_FORMATS and m not in covered]
     page = landing_page(ds)
-    return [{
+    resources = [{
         "id": f"{ds.code}--{fmt.lower()}",
         "package_id": ds.code,
         "name": f"{ds.title} ({fmt})",
@@ -62,6 +64,9 @@ def resource_dicts(ds: Dataset) -> list[dict]:
         "url_type": None,
         "datastore_active": False,
     } for n, (fmt, mode) in enumerate(planned)]
+    if ds.id in datasets_with_rows():  # rows behind the entry: readable through datastore_search
+        resources.append(datastore_resource(ds, len(resources)))
+    return resources
 
 
 def organization_dict(dept: Department, package_count: int | None = None) -> dict:
