@@ -212,6 +212,12 @@ def get_rules():
 def put_rules():
     """Replace the routing rules of the rules library (operators); audited."""
     data = load_json(RulesInput())
+    if data["reason"].strip():
+        from rules.routing import save_rules  # versioned with the reason, like the rules library page
+
+        saved = save_rules(data["rules"], actor=current_user, reason=data["reason"])
+        db.session.commit()
+        return jsonify({"rules": saved})
     rules = replace_rules(data["rules"], actor=current_user)
     db.session.commit()
     return jsonify({"rules": [rule_to_dict(r) for r in rules]})

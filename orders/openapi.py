@@ -95,6 +95,7 @@ def orders_paths() -> dict:
             "put": {"summary": "Replace the routing rules (operators; audited)", "security": SEC,
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
                         "type": "object", "required": ["rules"],
-                        "properties": {"rules": {"type": "array", "items": OBJ}}}}}},
+                        "properties": {"rules": {"type": "array", "items": OBJ},
+                                       "reason": {"type": "string", "maxLength": 500}}}}}},
                     "responses": {**_ok(), **_errors(400, 401, 403, 422)}}},
     }

@@ -69,6 +69,8 @@ class CommentInput(Schema):
 
 class RulesInput(Schema):
     rules = fields.List(fields.Dict(), required=True, validate=validate.Length(1, 100))
+    # why the rules change; when given, the change is also versioned in the rules library (rules.routing)
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
 
 
 def _dt(value):

@@ -146,3 +146,14 @@ def test_officers_read_operators_edit_others_are_kept_out(app, client, make_user
     assert client.post("/rules/deadlines", data={"owner": "3", "reason": "越权修改", "csrf_token": token}
                        ).status_code == 403
     assert db.session.scalar(select(RuleChange)) is None
+
+
+def test_api_changes_with_a_reason_are_versioned_too(client, make_user, api_token):
+    headers = api_token(make_user("operator"))
+    rules = [{"name": "everything", "outcome": "approve", "steps": ["owner", "platform"]}]
+    resp = client.put("/api/v1/routing-rules", json={"rules": rules, "reason": "接口批量调整规则"}, headers=headers)
+    assert resp.status_code == 200 and resp.get_json()["rules"][0]["name"] == "everything"
+    change = db.session.scalar(select(RuleChange))
+    assert change.reason == "接口批量调整规则" and change.after[0]["steps"] == ["owner", "platform"]
+    resp = client.put("/api/v1/routing-rules", json={"rules": rules, "reason": "短"}, headers=headers)
+    assert resp.status_code == 422 and "reason" in resp.get_json()["error"]["fields"]
