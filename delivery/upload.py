@@ -34,6 +34,10 @@ _TRUE = {"1", "true", "yes", "是", "y"}
 _FALSE = {"0", "false", "no", "否", "n"}
 
 
+class CellError(ValueError):
+    """A value that does not fit its data item (the message says why)."""
+
+
 @dataclass
 class UploadReport:
     rows: int = 0
@@ -117,7 +121,7 @@ def convert(value, kind: str):
     if value is None:
         return None
     if isinstance(value, (dict, list)):
-        raise ValueError(_("应为单个值，不能是对象或数组"))
+        raise CellError(_("应为单个值，不能是对象或数组"))
     if isinstance(value, str):
         value = value.strip()
         if value == "":

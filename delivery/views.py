@@ -126,6 +126,9 @@ def query(dataset_id: int):
         except MarketError as exc:
             db.session.rollback()
             error = exc.message
-    return render_template("delivery/query.html", ds=dataset, key_column=store.key_column(dataset_id),
-                           grant=active_grant(current_user, dataset_id, "query"), values=values, result=result,
-                           error=error, max_matches=MAX_QUERY_MATCHES)
+    from catalog.permissions import can_manage
+
+    grant = active_grant(current_user, dataset_id, "query")
+    return render_template("delivery/query.html", ds=dataset, key_column=store.key_column(dataset_id), grant=grant,
+                           can_query=grant is not None or can_manage(dataset, current_user), values=values,
+                           result=result, error=error, max_matches=MAX_QUERY_MATCHES)
