@@ -30,6 +30,7 @@ DERIVED = {
     "经营异常名录信息": 1_000,
 }
 AIR = "空气质量实时监测数据"
+GRANTED_ROWS = 2_000  # rows for each other entry a demo account holds a grant for when this runs
 AIR_HOURS = 24 * 30  # 30 days of hourly readings from 2026-10-01, for every station
 BRAND_CHARS = "华瑞恒达金科润博远天宏鸿运光中环新锦泰丰源盛鑫诚信安康嘉和永顺昌隆兴德美佳辰晟睿祥瀚澄锡惠蠡"
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
@@ -149,6 +150,26 @@ def _iaqi(c: float, breaks: tuple[int, ...]) -> int:
     return 300
 
 
+def generic_rows(ds: Dataset, n: int, seed: int = SEED):
+    """``n`` rows for any entry from the demo field generators (one fake person/company per row)."""
+    rng = random.Random(seed + ds.id)
+    specs = [(i.name, FIELDS[i.name][3] if i.name in FIELDS else None) for i in ds.items]
+    for k in range(n):
+        ctx: dict = {}
+        yield {name: value(spec, rng, ctx) if spec is not None else f"{name}{k + 1}" for name, spec in specs}
+
+
+def _granted_entries_without_rows() -> list[Dataset]:
+    """Entries the demo accounts already hold grants for, so their 我的授权 page delivers real data."""
+    from orders.models import Grant
+
+    from .models import DataTable
+
+    return list(db.session.scalars(select(Dataset).where(
+        Dataset.id.in_(select(Grant.dataset_id)), Dataset.id.not_in(select(DataTable.dataset_id)))
+        .order_by(Dataset.id)))
+
+
 def _entry(title: str, ids: list[int]) -> Dataset | None:
     return db.session.scalars(select(Dataset).where(Dataset.title == title, Dataset.id.in_(ids))
                               .order_by(Dataset.id)).first() if ids else None
@@ -179,4 +200,9 @@ def seed_demo_extra(result) -> str:
     if air is not None:
         total += store.replace_rows(air.id, air_quality([i.name for i in air.items]), source="demo")
         loaded.append(air.title)
+    granted = _granted_entries_without_rows()
+    for ds in granted:
+        total += store.replace_rows(ds.id, generic_rows(ds, GRANTED_ROWS), source="demo")
+    if granted:
+        loaded.append(f"{len(granted)} granted entries")
     return f"Loaded {total:,} demo data rows into {len(loaded)} entries ({'、'.join(loaded)})"
