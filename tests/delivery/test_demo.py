@@ -36,3 +36,11 @@ def test_air_quality_rows_follow_the_items_and_the_index():
     assert len(rows) == 48 * len(demo.SITES) and list(rows[0]) == items
     assert all(0 < r["AQI指数"] <= 300 for r in rows)
     assert all((r["首要污染物"] == "—") == (r["AQI指数"] <= 50) for r in rows)
+
+
+def test_generic_rows_follow_any_entrys_items(company_dataset):
+    ds = company_dataset(0)
+    rows = list(demo.generic_rows(ds, 20))
+    assert rows == list(demo.generic_rows(ds, 20))  # reproducible
+    assert all(list(r) == [i.name for i in ds.items] for r in rows)
+    assert all(len(r["统一社会信用代码"]) == 18 for r in rows)
