@@ -63,7 +63,7 @@ def send_copy(delivery: Delivery, fmt: str, user) -> Response:
                          fmt=fmt, rows=total, fields=delivery.columns, address=request.remote_addr or "")
     disposition = _attachment(delivery, fmt)
     db.session.commit()
-    body = stream(fmt, delivery.columns, delivered_rows(delivery))
+    body = stream(fmt, delivery.columns, delivered_rows(delivery), total)
     response = Response(stream_with_context(body), mimetype=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = disposition
     response.headers["X-Usage-Id"] = str(event.id)

@@ -21,6 +21,7 @@ MIMETYPES = {
 }
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit minus the header row
 FLUSH_ROWS = 500  # rows per yielded chunk
+ZIP64_ROWS = 300_000  # above this many rows the XLSX sheet may pass 4 GB uncompressed: use ZIP64
 
 
 def _text(value) -> str:
@@ -136,15 +137,16 @@ def _cell(value) -> str:
     return f'<c t="inlineStr"><is><t xml:space="preserve">{_clean(text)}</t></is></c>'
 
 
-def xlsx_stream(columns: list[str], rows: Iterable[dict]) -> Iterator[bytes]:
-    """An .xlsx workbook with one sheet ("data"), header in row 1, streamed."""
+def xlsx_stream(columns: list[str], rows: Iterable[dict], total: int | None = None) -> Iterator[bytes]:
+    """An .xlsx workbook with one sheet ("data"), header in row 1, streamed. The sheet gets ZIP64 size
+    fields only when it may pass 4 GB (``total`` rows unknown or large): some readers dislike them."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
         zf.writestr("_rels/.rels", _RELS)
         zf.writestr("xl/workbook.xml", _WORKBOOK)
         zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=total is None or total > ZIP64_ROWS) as sheet:
             sheet.write(('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                          '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
                          "<sheetData><row>" + "".join(_cell(c) for c in columns) + "</row>").encode())
@@ -163,5 +165,7 @@ def xlsx_stream(columns: list[str], rows: Iterable[dict]) -> Iterator[bytes]:
     yield sink.drain()
 
 
-def stream(fmt: str, columns: list[str], rows: Iterable[dict]) -> Iterator[bytes]:
-    return {"csv": csv_stream, "json": json_stream, "xlsx": xlsx_stream}[fmt](columns, rows)
+def stream(fmt: str, columns: list[str], rows: Iterable[dict], total: int | None = None) -> Iterator[bytes]:
+    if fmt == "xlsx":
+        return xlsx_stream(columns, rows, total)
+    return {"csv": csv_stream, "json": json_stream}[fmt](columns, rows)
