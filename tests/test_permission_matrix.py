@@ -97,6 +97,9 @@ PAGES = [
                                   "_": 403}),
     ("GET", "/api/v1/dashboard?format=csv&table=approval_time", {"anonymous": 401, "officer_own": 200,
                                                                  "officer_other": 200, "operator": 200, "_": 403}),
+    # traceable copies (watermark/): operators only; a POST without a file is refused with 400
+    ("GET", "/trace", {"anonymous": 302, "operator": 200, "_": 403}),
+    ("POST", "/trace", {"anonymous": 302, "operator": 400, "_": 403}),
     ("GET", "/api/v1/openapi.json", {"_": 200}),
     ("GET", "/healthz", {"_": 200}),
     # open data (opendata/): CKAN API and DCAT export are open to all; closed entries never leak
