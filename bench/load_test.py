@@ -118,7 +118,7 @@ def read_stats(prefix: Path) -> list[dict]:
 def locust(prefix: Path, env: dict, host: str, users: int, seconds: int, classes: list[str]) -> list[dict]:
     cmd = [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u", str(users),
            "-r", str(max(1, users // 5)), "-t", f"{seconds}s", "--host", host, "--csv", str(prefix),
-           "--only-summary", "--loglevel", "WARNING", *classes]
+           "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "15", *classes]
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=seconds + 120)
     rows = read_stats(prefix)
     if not any(int(r["Request Count"]) for r in rows):

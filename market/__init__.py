@@ -15,7 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from . import auth, i18n, nav, pagecache, security
+    from . import auth, faults, i18n, nav, pagecache, security
     from .config import Settings
     from .db import db
     from .errors import register_error_handlers
@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .models import import_all_models
 
     import_all_models()
+    faults.install_from_env()  # crash tests only; a no-op unless MARKET_FAULT_KILL_SQL is set
     test_config = dict(test_config or {})
     settings = test_config.pop("MARKET", None) or Settings.from_env()
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),

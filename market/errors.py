@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 
@@ -54,6 +55,9 @@ class TooManyRequests(MarketError):
     code = "too_many_requests"
 
 
+DISK_FULL_SIGNS = ("database or disk is full", "no space left on device", "could not extend file", "disk full")
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
@@ -61,7 +65,10 @@ def wants_json() -> bool:
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
     from .db import db
 
-    db.session.rollback()  # an answered error never leaves half-made changes behind
+    try:
+        db.session.rollback()  # an answered error never leaves half-made changes behind
+    except SQLAlchemyError:  # the connection itself may be what failed (database unavailable)
+        db.session.close()
     if wants_json():
         body = {"error": {"code": code, "message": message, "fields": fields or {}}}
         return jsonify(body), status
@@ -77,6 +84,41 @@ def register_error_handlers(app: Flask) -> None:
     def _csrf(exc: CSRFError):
         return error_response(400, "csrf_failed",
                               "The form expired or did not come from this site (CSRF check failed); reload and retry.")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database(exc):
+        """The database is unreachable, locked too long, or out of space: a clear 503/507, never a bare 500.
+        The page is standalone (no header, no signed-in user) because drawing the usual one needs the
+        database."""
+        from .db import db
+
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.close()
+        text = str(getattr(exc, "orig", exc)).lower()
+        chain, seen = exc, 0
+        while chain is not None and seen < 10:  # a full disk often surfaces as a later error (a lost savepoint)
+            if any(s in str(chain).lower() for s in DISK_FULL_SIGNS):
+                text = str(chain).lower()
+                break
+            chain, seen = chain.__cause__ or chain.__context__, seen + 1
+        if any(s in text for s in DISK_FULL_SIGNS):
+            status, code = 507, "storage_full"
+            message = ("The server's storage is full, so nothing was saved. Please tell the platform operator; "
+                       "try again once space is freed.")
+        else:
+            status, code = 503, "database_unavailable"
+            message = "The database is briefly unavailable; nothing was changed. Please try again in a few seconds."
+        app.logger.warning("database error answered %s: %s", status, text[:300])
+        if wants_json():
+            resp = jsonify({"error": {"code": code, "message": message, "fields": {}}})
+        else:
+            resp = app.make_response(render_template("errors/unavailable.html", status=status, message=message))
+        resp.status_code = status
+        resp.headers["Retry-After"] = "5" if status == 503 else "60"
+        return resp
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
