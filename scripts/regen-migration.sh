@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+OLD=market/migrations/versions/65f85794cf02_initial_schema.py
+cp "$OLD" "$TMP/previous.py"
+# on any failure put the previous migration back: never leave the tree without one
+trap 'status=$?; if [ $status -ne 0 ]; then cp "$TMP/previous.py" "$OLD"; echo "regeneration failed; previous migration kept" >&2; fi; rm -rf "$TMP"' EXIT
 rm -f market/migrations/versions/65f85794cf02_*.py
 MARKET_DATA_DIR="$TMP" .venv/bin/python - <<'PY'
 from market import create_app
