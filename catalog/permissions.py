@@ -48,6 +48,13 @@ def request_block_reason(dataset: Dataset, user) -> str | None:
     """Why ``user`` cannot put the entry in the cart, or None if they can."""
     if dataset.status != DatasetStatus.published:
         return _("该目录未发布，不能申请。")
+    public = _user(user)
+    if public is not None and public.role == Role.public:  # enterprises and citizens: conditional-open only
+        if dataset.open_attribute == OpenAttribute.conditional:
+            return None  # identity checked at checkout (opendata.applicants); share attribute is for departments
+        if dataset.open_attribute == OpenAttribute.open:
+            return _("这是无条件开放数据，无需申请，可直接下载使用。")
+        return _("该数据不向社会开放，企业和个人不能申请；如确有需要，请发布数据需求。")
     if dataset.share_attribute == ShareAttribute.none:
         return _("该数据为不予共享，不能申请；如确有需要，请发布数据需求。")
     user = _user(user)

@@ -9,8 +9,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from market.nav import NavItem, register_nav
+    from market.nav import NavItem, register_nav, register_slot
 
+    from .applicants import applicant_for_request
     from .ckan_api import bp as ckan_bp
     from .dcat_views import bp as dcat_bp
     from .harvest.records import harvest_origin
@@ -21,6 +22,15 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(dcat_bp)
     app.register_blueprint(views_bp)
     register_job()
-    register_nav(app, NavItem("opendata.harvest_sources", _l("目录级联"), place="user", roles=("operator",), order=75))
+    register_nav(
+        app,
+        NavItem("opendata.harvest_sources", _l("目录级联"), place="user", roles=("operator",), order=75),
+        NavItem("opendata.applicant_queue", _l("企业身份核验"), place="user", roles=("operator",), order=76),
+        NavItem("opendata.applicant_identity", _l("申请身份"), place="user", roles=("public",), order=15),
+        # public applicants' grants live on the delivery package's page
+        NavItem("delivery.my_grants", _l("我的授权"), place="user", roles=("public",), order=35),
+    )
+    register_slot(app, "request.after", "opendata/_applicant_panel.html", order=50)
+    app.jinja_env.globals["public_applicant"] = applicant_for_request
     # the product page shows where a harvested entry comes from (templates/opendata/_source.html)
     app.jinja_env.globals["harvest_origin"] = harvest_origin

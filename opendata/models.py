@@ -89,3 +89,35 @@ class HarvestedDataset(db.Model):
     harvested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     source: Mapped[HarvestSource] = relationship(lazy="joined")
+
+
+class ApplicantKind(StrEnum):
+    enterprise = "enterprise"  # 企业: name + unified social credit code, verified by an operator
+    citizen = "citizen"  # 个人: a declared real name, no operator verification (see docs/opendata.md)
+
+
+class ApplicantStatus(StrEnum):
+    pending = "pending"
+    verified = "verified"
+    rejected = "rejected"
+
+
+class PublicApplicant(db.Model):
+    """The identity a public (社会公众) account applies under for conditional-open data."""
+
+    __tablename__ = "public_applicants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[ApplicantKind] = mapped_column(str_enum(ApplicantKind, "public_applicant_kind"))
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str | None] = mapped_column(String(18), index=True)  # 统一社会信用代码 (enterprises)
+    status: Mapped[ApplicantStatus] = mapped_column(str_enum(ApplicantStatus, "public_applicant_status"),
+                                                    default=ApplicantStatus.pending, index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")  # why it was rejected
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+    decided_by = relationship("User", foreign_keys=[decided_by_id])

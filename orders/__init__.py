@@ -48,9 +48,9 @@ def init_app(app: Flask) -> None:
 
     register_nav(
         app,
-        NavItem("orders.cart", _l("数据篮"), place="user", roles=("requester", "officer"), order=20,
+        NavItem("orders.cart", _l("数据篮"), place="user", roles=("requester", "officer", "public"), order=20,
                 badge=lambda: _cart_count()["cart_count"]() or "0", css_class="cart-link"),
-        NavItem("orders.my_requests", _l("我的申请"), place="user", roles=("requester", "officer"), order=30),
+        NavItem("orders.my_requests", _l("我的申请"), place="user", roles=("requester", "officer", "public"), order=30),
         NavItem("orders.inbox", _l("审批待办"), place="user", roles=("officer", "operator"), order=40),
         NavItem("orders.overdue", _l("逾期审批"), place="user", roles=("officer", "operator"), order=41),
         NavItem("orders.overview", _l("申请总览"), place="user", roles=("operator",), order=42),

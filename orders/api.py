@@ -32,7 +32,7 @@ from .schemas import (
 )
 
 bp = Blueprint("orders_api", __name__, url_prefix="/api/v1")
-shopper_required = require_roles(Role.requester, Role.officer)
+shopper_required = require_roles(Role.requester, Role.officer, Role.public)  # public: conditional-open only
 
 
 def _cart_json():

@@ -43,6 +43,9 @@ DEFAULT_RULES: tuple[Rule, ...] = (
 )
 # what applies when no rule matches: the strictest approval path, never an automatic grant
 FALLBACK = Rule("fallback", "approve", (StepKind.owner, StepKind.platform))
+# public applicants (enterprises, citizens) for conditional-open (有条件开放) entries: the owning
+# department's officer decides; the share-attribute rules above are for departments only
+PUBLIC_RULE = Rule("public_conditional_open", "approve", (StepKind.owner,))
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,11 @@ def route_for(dataset, requested: list[str] | None, rules: tuple[Rule, ...] | li
         if rule.matches(share, dataset.level, sensitive):
             return Route(rule.name, rule.outcome, tuple(rule.steps) if rule.outcome == "approve" else ())
     return Route(FALLBACK.name, FALLBACK.outcome, FALLBACK.steps)
+
+
+def route_for_public(dataset) -> Route:
+    """The approval route of a public applicant's line (a conditional-open entry): the owner's officer."""
+    return Route(PUBLIC_RULE.name, PUBLIC_RULE.outcome, PUBLIC_RULE.steps)
 
 
 def load_rules() -> tuple[Rule, ...]:

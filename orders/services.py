@@ -16,7 +16,7 @@ from market.errors import Conflict, NotFound, ValidationFailed
 from . import notices
 from .decisions import grant_line, start_step
 from .models import AccessRequest, ApprovalStep, Cart, CartItem, RequestLine, SubOrder
-from .routing import Route, load_rules, route_for
+from .routing import Route, load_rules, route_for, route_for_public
 from .state import LineState, _transition
 
 MAX_CART_LINES = 200
@@ -53,6 +53,8 @@ def _block_reason(dataset: Dataset, fields: list[str] | None, user, rules) -> tu
     reason = request_block_reason(dataset, user)
     if reason:
         return reason, None
+    if getattr(user, "role", None) == "public":  # enterprises and citizens (opendata.applicants)
+        return None, route_for_public(dataset)
     route = route_for(dataset, fields, rules)
     if route.outcome == "refuse":
         return _("按规则库规则“%(r)s”，该数据不能申请；如确有需要，请发布数据需求。", r=route.rule), route
@@ -143,6 +145,10 @@ def submit_access_request(user, *, purpose: str, period_days: int, legal_basis: 
     cart = get_cart(user)
     if cart is None:
         raise ValidationFailed(_("数据篮是空的，请先加入要申请的数据。"), code="cart_empty")
+    if getattr(user, "role", None) == "public":  # only verified enterprises and registered citizens apply
+        from opendata.applicants import require_verified_applicant
+
+        require_verified_applicant(user)
     version = cart.version if cart_version is None else cart_version
     if version != cart.version:
         existing = _existing(cart, version)

@@ -21,7 +21,7 @@ from .schemas import CheckoutInput
 from .state import LineState, aggregate_state
 
 bp = Blueprint("orders", __name__)
-shopper_required = require_roles(Role.requester, Role.officer)
+shopper_required = require_roles(Role.requester, Role.officer, Role.public)  # public: conditional-open only
 approver_required = require_roles(Role.officer, Role.operator)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 65f85794cf02
 Revises: 
-Create Date: 2026-11-24 11:17:45.798283
+Create Date: 2026-11-24 11:28:49.337557
 """
 import sqlalchemy as sa
 from alembic import op
@@ -499,6 +499,26 @@ def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notifications_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_notifications_user_unread', ['user_id', 'read_at', 'id'], unique=False)
+
+    op.create_table('public_applicants',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('enterprise', 'citizen', name='public_applicant_kind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('uscc', sa.String(length=18), nullable=True),
+    sa.Column('status', sa.Enum('pending', 'verified', 'rejected', name='public_applicant_status', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=False),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_public_applicants_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_public_applicants_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_public_applicants')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_public_applicants_user_id'))
+    )
+    with op.batch_alter_table('public_applicants', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_public_applicants_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_applicants_uscc'), ['uscc'], unique=False)
 
     op.create_table('rec_bundles',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1110,6 +1130,11 @@ def downgrade():
 
     op.drop_table('reviews')
     op.drop_table('rec_bundles')
+    with op.batch_alter_table('public_applicants', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_public_applicants_uscc'))
+        batch_op.drop_index(batch_op.f('ix_public_applicants_status'))
+
+    op.drop_table('public_applicants')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_user_unread')
         batch_op.drop_index(batch_op.f('ix_notifications_created_at'))
