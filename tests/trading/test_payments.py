@@ -383,3 +383,12 @@ def test_json_api_pay_decline_refund(shop, client, api_token, make_user):
     stranger = api_token(make_user("requester"))
     assert client.get(f"/api/v1/payments/{payment.id}", headers=stranger).status_code == 404
     assert client.get("/api/v1/payments", headers=stranger).get_json()["items"] == []
+
+
+def test_an_event_about_a_payment_we_do_not_know_is_recorded_once(shop, post_event):
+    stray = get_provider().pay(amount=500, currency="cny", payment_method="pm_card_visa", metadata={},
+                               idempotency_key="not-ours")
+    obj = {"id": stray.id, "object": "payment_intent"}
+    assert post_event("evt_x", "payment_intent.succeeded", obj).get_json()["outcome"] == "unknown_payment"
+    assert post_event("evt_x", "payment_intent.succeeded", obj).get_json()["outcome"] == "duplicate"
+    assert _balance() == 0 and db.session.scalar(select(func.count()).select_from(Grant)) == 0
