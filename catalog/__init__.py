@@ -23,5 +23,6 @@ def init_app(app: Flask) -> None:
         NavItem("catalog.home", _l("首页"), order=0),
         NavItem("catalog.browse", _l("数据超市"), order=10),
         NavItem("catalog.browse", _l("开放数据"), order=20, values=(("open_attribute", "open"),)),
+        NavItem("catalog.compare", _l("数据对比"), order=25),
         NavItem("catalog.manage", _l("目录管理"), place="user", roles=("officer", "operator"), order=10),
     )

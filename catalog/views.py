@@ -255,3 +255,6 @@ def history(dataset_id: int):
     names = {"category_id": dict(db.session.execute(select(Category.id, Category.name)).all()),
              "department_id": dict(db.session.execute(select(Department.id, Department.name)).all())}
     return render_template("catalog/history.html", ds=ds, names=names)
+
+
+from . import compare as _compare  # noqa: F401  (registers /compare on this blueprint)
