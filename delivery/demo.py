@@ -30,6 +30,7 @@ DERIVED = {
     "经营异常名录信息": 1_000,
 }
 AIR = "空气质量实时监测数据"
+DEMO_HOLDER = "lxq_requester"  # 梁溪区数据局: holds grants on entries with rows
 GRANTED_ROWS = 2_000  # rows for each other entry a demo account holds a grant for when this runs
 AIR_HOURS = 24 * 30  # 30 days of hourly readings from 2026-10-01, for every station
 BRAND_CHARS = "华瑞恒达金科润博远天宏鸿运光中环新锦泰丰源盛鑫诚信安康嘉和永顺昌隆兴德美佳辰晟睿祥瀚澄锡惠蠡"
@@ -170,6 +171,43 @@ def _granted_entries_without_rows() -> list[Dataset]:
         .order_by(Dataset.id)))
 
 
+def _demo_grants(entries: list[Dataset]) -> int:
+    """梁溪区数据局 requests two entries with rows through the real services and every approver says yes,
+    so the demo's 我的授权 page and ``market trace`` have grants whose data can be delivered."""
+    from market.auth.models import Role, User
+    from market.errors import MarketError
+    from orders import decisions, services
+    from orders.permissions import current_step
+
+    holder = db.session.scalar(select(User).where(User.username == DEMO_HOLDER))
+    operator = db.session.scalar(select(User).where(User.role == Role.operator).order_by(User.id))
+    if holder is None or operator is None or not entries:
+        return 0
+    added = 0
+    for ds in entries:
+        try:
+            services.add_to_cart(holder, ds.id)
+            added += 1
+        except MarketError:  # not requestable by this account (its own department, …): skip it
+            continue
+    if not added:
+        return 0
+    req, _created = services.submit_access_request(
+        holder, purpose="街道企业服务专员走访前核验企业登记与排污许可状态，建立辖区重点企业服务台账。",
+        legal_basis="《优化营商环境条例》第三十八条", period_days=180)
+    for line in req.lines:
+        for _ in range(4):  # owner, platform, compliance: at most a few steps
+            step = current_step(line)
+            if step is None:
+                break
+            approver = operator if step.department_id is None else db.session.scalar(
+                select(User).where(User.role == Role.officer, User.department_id == step.department_id)
+                .order_by(User.id)) or operator
+            decisions.decide_line(line, approver=approver, decision="approve", comment="同意，按最小必要原则使用。")
+    db.session.flush()
+    return sum(1 for line in req.lines if line.grant is not None)
+
+
 def _entry(title: str, ids: list[int]) -> Dataset | None:
     return db.session.scalars(select(Dataset).where(Dataset.title == title, Dataset.id.in_(ids))
                               .order_by(Dataset.id)).first() if ids else None
@@ -200,9 +238,11 @@ def seed_demo_extra(result) -> str:
     if air is not None:
         total += store.replace_rows(air.id, air_quality([i.name for i in air.items]), source="demo")
         loaded.append(air.title)
+    grants = _demo_grants([e for e in (reg, _entry("排污许可证信息", ids)) if e is not None])
     granted = _granted_entries_without_rows()
     for ds in granted:
         total += store.replace_rows(ds.id, generic_rows(ds, GRANTED_ROWS), source="demo")
     if granted:
         loaded.append(f"{len(granted)} granted entries")
-    return f"Loaded {total:,} demo data rows into {len(loaded)} entries ({'、'.join(loaded)})"
+    return (f"Loaded {total:,} demo data rows into {len(loaded)} entries ({'、'.join(loaded)}); "
+            f"{grants} grants on them for {DEMO_HOLDER}")
