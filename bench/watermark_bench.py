@@ -27,11 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from delivery.formats import csv_stream  # noqa: E402
-from watermark.matching import EntryData, GrantCandidate  # noqa: E402
-from watermark.readers import read_table  # noqa: E402
-from watermark.scheme import Column, Scheme, derive_key  # noqa: E402
-from watermark.services import trace_table  # noqa: E402
+from delivery.formats import csv_stream
+from watermark.matching import EntryData, GrantCandidate
+from watermark.readers import read_table
+from watermark.scheme import Column, Scheme, derive_key
+from watermark.services import trace_table
 
 KEY = derive_key("benchmark-secret-0123456789")
 COLUMNS = [Column("统一社会信用代码", "anchor"), Column("企业名称", "text"), Column("法定代表人", "skip"),
