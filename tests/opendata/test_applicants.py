@@ -4,7 +4,7 @@ entries through the cart and the owning department's approval."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from market.db import db
 from opendata.applicants import submit_identity, uscc_check_char, uscc_problem
@@ -83,6 +83,11 @@ def test_verified_enterprise_applies_and_the_owner_grants(client, app, make_user
     decided = client.post(f"/api/v1/requests/{req.id}/lines/{line['id']}/decision",
                           json={"decision": "approve"}, headers=api_token(officer))
     assert decided.status_code == 200, decided.get_json()
+    # the officer sees who applies: the enterprise and its code, on the request page
+    officer_client = app.test_client()
+    _login(officer_client, officer)
+    page = officer_client.get(f"/requests/{req.id}").get_data(as_text=True)
+    assert "社会公众申请人" in page and USCC in page and "已由平台核验" in page
     grants = client.get("/api/v1/grants", headers=ent_headers).get_json()["items"]
     assert [(g["dataset_id"], g["state"]) for g in grants] == [(entries["conditional"].id, "granted")]
 
@@ -168,3 +173,16 @@ def _login(client, user, password="passw0rd!"):
     token = csrf_token(client, "/login")
     response = client.post("/login", data={"username": user.username, "password": password, "csrf_token": token})
     assert response.status_code == 302
+
+
+def test_demo_public_accounts_can_apply(app, make_user):
+    from opendata.applicants import applicant_problem
+    from opendata.demo import seed_demo_extra
+
+    enterprise, citizen = make_user("public", username="enterprise"), make_user("public", username="citizen")
+    make_user("operator", username="operator")
+    assert "2 public applicant identities" in seed_demo_extra(None)
+    seed_demo_extra(None)  # seeding again changes nothing
+    assert db.session.scalar(select(func.count()).select_from(PublicApplicant)) == 2
+    assert applicant_problem(enterprise) is None and applicant_problem(citizen) is None
+    assert uscc_problem(db.session.scalar(select(PublicApplicant.uscc).where(PublicApplicant.uscc.is_not(None)))) is None
