@@ -96,7 +96,7 @@ def _api_caller():
     secret = request.headers.get("X-API-Key", "").strip()
     if secret:
         key = keys.key_for_secret(secret)
-        if key is None:
+        if key is None or not key.user.is_active:
             raise Unauthorized(_("X-API-Key 无效或已吊销：请在“我的接口密钥”页面查看或新建密钥。"), code="invalid_api_key")
         return key.user, key
     user = _user()
