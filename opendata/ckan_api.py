@@ -66,6 +66,10 @@ def action_view(action: str):
     except CkanError as exc:
         return jsonify(_envelope(action, success=False, error=exc.body())), exc.status
     except MarketError as exc:  # a service refused: same envelope, our message
-        return jsonify(_envelope(action, success=False, error={"__type": "Validation Error",
-                                                               "message": exc.message})), 409
+        kind, status = {403: ("Authorization Error", 403), 404: ("Not Found Error", 404),
+                        429: ("Rate Limit Error", 429)}.get(exc.status, ("Validation Error", 409))
+        response = jsonify(_envelope(action, success=False, error={"__type": kind, "message": exc.message}))
+        if getattr(exc, "retry_after", None):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response, status
     return jsonify(_envelope(action, success=True, result=result))

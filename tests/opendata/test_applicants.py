@@ -186,3 +186,17 @@ def test_demo_public_accounts_can_apply(app, make_user):
     assert db.session.scalar(select(func.count()).select_from(PublicApplicant)) == 2
     assert applicant_problem(enterprise) is None and applicant_problem(citizen) is None
     assert uscc_problem(db.session.scalar(select(PublicApplicant.uscc).where(PublicApplicant.uscc.is_not(None)))) is None
+
+
+def test_public_cart_and_checkout_pages(client, app, make_user, login, market):
+    _, _, entries = market
+    enterprise = make_user("public")
+    login(enterprise)
+    token = csrf_token(client, f"/datasets/{entries['conditional'].id}")
+    client.post("/cart/items", data={"csrf_token": token, "dataset_id": entries["conditional"].id})
+    cart = client.get("/cart")
+    assert cart.status_code == 200 and "企业年报" in cart.get_data(as_text=True)
+    page = client.post("/checkout", data={"csrf_token": token, "purpose": "用于企业经营分析", "period_days": "90"})
+    assert page.status_code == 422 and "/account/applicant" in page.get_data(as_text=True)
+    menu = client.get("/").get_data(as_text=True)
+    assert "/account/applicant" in menu and "/cart" in menu

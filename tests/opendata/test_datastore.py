@@ -87,3 +87,17 @@ def test_level_4_and_closed_entries_are_not_served(live_url, company_dataset):  
     ckan = ckanapi.RemoteCKAN(live_url)
     with pytest.raises(ckanapi.NotFound):
         ckan.action.datastore_search(resource_id=_rid(closed))
+
+
+def test_signed_in_callers_are_rate_limited_like_the_data_api(client, company_dataset, make_user,  # noqa: F811
+                                                              api_token, monkeypatch):
+    from delivery import keys
+
+    monkeypatch.setattr(keys, "USER_PER_MINUTE", 1)
+    ds = company_dataset(3)
+    headers = api_token(make_user("requester"))
+    url = f"/api/3/action/datastore_search?resource_id={_rid(ds)}"
+    assert client.get(url, headers=headers).status_code == 200
+    limited = client.get(url, headers=headers)
+    assert limited.status_code == 429 and limited.headers.get("Retry-After")
+    assert limited.get_json()["error"]["__type"] == "Rate Limit Error"
