@@ -11,7 +11,7 @@ def init_app(app: Flask) -> None:
 
     from market.nav import NavItem, register_nav, register_slot
 
-    from .applicants import applicant_for_request
+    from .applicants import applicant_for_request, applicant_problem
     from .ckan_api import bp as ckan_bp
     from .dcat_views import bp as dcat_bp
     from .harvest.records import harvest_origin
@@ -31,6 +31,8 @@ def init_app(app: Flask) -> None:
         NavItem("delivery.my_grants", _l("我的授权"), place="user", roles=("public",), order=35),
     )
     register_slot(app, "request.after", "opendata/_applicant_panel.html", order=50)
+    register_slot(app, "dataset.aside", "opendata/_apply_hint.html", order=15)
     app.jinja_env.globals["public_applicant"] = applicant_for_request
+    app.jinja_env.globals["public_applicant_problem"] = applicant_problem
     # the product page shows where a harvested entry comes from (templates/opendata/_source.html)
     app.jinja_env.globals["harvest_origin"] = harvest_origin

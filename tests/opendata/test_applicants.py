@@ -192,6 +192,8 @@ def test_public_cart_and_checkout_pages(client, app, make_user, login, market):
     _, _, entries = market
     enterprise = make_user("public")
     login(enterprise)
+    product = client.get(f"/datasets/{entries['conditional'].id}").get_data(as_text=True)
+    assert "如何申请" in product and "/account/applicant" in product and "加入数据篮" in product
     token = csrf_token(client, f"/datasets/{entries['conditional'].id}")
     client.post("/cart/items", data={"csrf_token": token, "dataset_id": entries["conditional"].id})
     cart = client.get("/cart")
