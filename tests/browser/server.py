@@ -1,7 +1,8 @@
 """A small seeded market served by waitress on loopback, for the browser journeys.
 
 Run as `python -m tests.browser.server PORT DATA_DIR`: migrates a fresh SQLite database in DATA_DIR,
-seeds two departments, their staff and a handful of entries, prints READY, then serves until killed."""
+seeds two departments, their staff, a citizen, an operator, a handful of entries and the data behind two
+of them (delivery store), prints READY, then serves until killed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ import datetime
 import sys
 
 PASSWORD = "passw0rd!"
-USERS = {"requester": ("zhang.wei", "requester", "REQ"), "officer": ("li.na", "officer", "OWN")}
+USERS = {"requester": ("zhang.wei", "requester", "REQ"), "officer": ("li.na", "officer", "OWN"),
+         "keyboard": ("zhao.lei", "requester", "REQ"), "citizen": ("wang.fang", "public", None),
+         "operator": ("chen.ops", "operator", None)}
+ROWS = {  # the data behind entries (delivery store), by title: what downloads deliver
+    "企业登记基本信息": [{"统一社会信用代码": "91320200MA1X000001", "法定代表人": "王一"},
+                  {"统一社会信用代码": "91320200MA1X000002", "法定代表人": "李二"}],
+    "公交线路站点信息": [{"线路名称": "1路", "站点名称": "火车站"}, {"线路名称": "1路", "站点名称": "三阳广场"}],
+}
 ENTRIES = [  # title, share, open, level, tags, items
     ("企业登记基本信息", "conditional", "closed", 2, ["市场监管"], [("统一社会信用代码", False), ("法定代表人", False)]),
     ("企业纳税信用评级", "unconditional", "conditional", 1, ["税务"], [("纳税人名称", False)]),
@@ -19,6 +27,8 @@ ENTRIES = [  # title, share, open, level, tags, items
 
 
 def seed() -> None:
+    from sqlalchemy import select
+
     from catalog.models import DataItem, Dataset, Department
     from market.auth.services import create_user
     from market.db import db
@@ -37,6 +47,11 @@ def seed() -> None:
         db.session.add(ds)
     for username, role, dept in USERS.values():
         create_user(username, PASSWORD, role, department_code=dept)
+    db.session.flush()
+    from delivery import store
+
+    for ds in db.session.scalars(select(Dataset).where(Dataset.title.in_(ROWS))):
+        store.replace_rows(ds.id, ROWS[ds.title])
     db.session.commit()
 
 

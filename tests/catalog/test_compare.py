@@ -98,6 +98,11 @@ def test_tray_refuses_invisible_entries_offsite_redirects_and_missing_csrf(clien
 
 def test_cards_and_product_page_offer_add_to_compare(client, make_dataset):
     ds = make_dataset("公交线路站点")
-    assert 'action="/compare/add"' in client.get("/datasets").get_data(as_text=True)
-    page = client.get(f"/datasets/{ds.id}").get_data(as_text=True)
-    assert 'action="/compare/add"' in page and "加入对比" in page
+    for path in ("/", "/datasets"):
+        html = client.get(path).get_data(as_text=True)
+        assert f'form="compare-add-form" name="dataset_id" value="{ds.id}"' in html, path
+        assert html.count('id="compare-add-form"') == 1 and 'action="/compare/add"' in html, path
+    # the product grid is a GET form: the compare form (with its CSRF token) must not be nested in it
+    grid = client.get("/datasets").get_data(as_text=True).split('id="browse-form"', 1)[1].split("</form>", 1)[0]
+    assert "<form" not in grid and "csrf_token" not in grid
+    assert 'action="/compare/add"' in client.get(f"/datasets/{ds.id}").get_data(as_text=True)
