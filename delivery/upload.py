@@ -26,6 +26,7 @@ from .models import DataUpload
 MAX_ROWS = 300_000  # rows per upload (the body is also capped by MARKET_MAX_UPLOAD_MB)
 MAX_ERRORS = 50  # errors reported per upload (the first ones, then a count)
 MAX_CELL = 4000  # characters per value
+MAX_XLSX_EXPANDED = 512 * 1024 * 1024  # an XLSX's members, uncompressed: a zip bomb is refused before it is read
 UPLOAD_FORMATS = ("csv", "xlsx", "json")
 MODES = ("replace", "append")
 _WKT = re.compile(r"^\s*(MULTI)?(POINT|LINESTRING|POLYGON)\s*\(", re.IGNORECASE)
@@ -79,6 +80,15 @@ def _read_xlsx(data: bytes) -> tuple[list[str], Iterator[list]]:
 
     from openpyxl import load_workbook
 
+    try:
+        # zipfile never inflates a member past its declared size, so the declared sizes bound the memory
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            expanded = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        expanded = 0  # not a zip: load_workbook below says so clearly
+    if expanded > MAX_XLSX_EXPANDED:
+        raise ValidationFailed(_("该 XLSX 文件解压后超过 %(n)s MB（疑似压缩炸弹）：请拆分文件或改用 CSV 上传。",
+                                 n=MAX_XLSX_EXPANDED >> 20), fields={"file": ["expands too much"]})
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
