@@ -123,4 +123,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
+        if exc.code == 413:  # say what the limit is and what to do, not werkzeug's generic sentence
+            from flask import current_app
+            from flask_babel import gettext
+
+            limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
+            return error_response(413, "too_large", gettext(
+                "上传内容超过 %(n)s MB 的上限：请拆分文件后分批上传（上限由 MARKET_MAX_UPLOAD_MB 设置）。",
+                n=f"{limit:g}"), {"file": [f"at most {limit:g} MB"]})
         return error_response(exc.code or 500, code, exc.description or exc.name)
