@@ -132,6 +132,9 @@ def sync_display_price(dataset, actor) -> None:
 def add_product(dataset, *, actor, kind: str, amount: str, period_days=None, calls=None) -> Product:
     if not can_price(dataset, actor):
         raise Forbidden(_("只有数源部门的数据官可以给该目录定价。"))
+    if str(getattr(dataset.open_attribute, "value", dataset.open_attribute)) == "open":
+        raise ValidationFailed(_("无条件开放的数据人人可免费下载，不能定价出售；如需收费，请先把开放属性改为有条件开放。"),
+                               fields={"dataset": ["open data is free: it cannot be priced"]}, code="open_data_is_free")
     if kind not in ProductKind.__members__:
         raise ValidationFailed(_("请选择计价方式：一次性下载、订阅或接口调用包。"),
                                fields={"kind": ["one of download, subscription, api_calls"]})

@@ -209,9 +209,10 @@ def build_catalog(seed: int = SEED) -> list[dict]:
 
 
 def _mark_products(rng: random.Random, entries: list[dict]) -> None:
-    """Price a few open data products and feature eight popular open entries."""
+    """Price a few conditionally open data products (open data stays free) and feature eight popular open
+    entries."""
     sellable = [
-        e for e in entries if e["product"] and e["status"] == "published" and e["open_attribute"] != "closed"
+        e for e in entries if e["product"] and e["status"] == "published" and e["open_attribute"] == "conditional"
     ]
     for entry in rng.sample(sellable, k=min(PRICED, len(sellable))):
         entry["price"] = Decimal(rng.choice(_PRICES)).quantize(Decimal("0.01"))

@@ -28,9 +28,9 @@ def shop(stripe_app, make_department, make_user, make_dataset):
     and a buyer from another department."""
     seller = make_department(name="市数据局")
     officer = make_user("officer", department=seller)
-    paid = make_dataset("企业登记信息", department=seller, share_attribute="unconditional")
+    paid = make_dataset("企业登记信息", department=seller, share_attribute="unconditional", open_attribute="conditional")
     free = make_dataset("公共图书馆名录", department=seller, share_attribute="unconditional")
-    approval = make_dataset("不动产登记信息", department=seller, share_attribute="conditional",
+    approval = make_dataset("不动产登记信息", department=seller, share_attribute="conditional", open_attribute="conditional",
                             items=[("坐落", False), ("面积", False)])  # owner approval only
     download = services.add_product(paid, actor=officer, kind="download", amount="199.00")
     services.add_product(paid, actor=officer, kind="subscription", amount="299", period_days="30")

@@ -24,7 +24,7 @@ def _token(html: str) -> str:
 def seller(make_department, make_user, make_dataset):
     dept = make_department(name="市市场监管局")
     return {"dept": dept, "officer": make_user("officer", department=dept),
-            "ds": make_dataset("食品经营许可", department=dept, share_attribute="unconditional")}
+            "ds": make_dataset("食品经营许可", department=dept, share_attribute="unconditional", open_attribute="conditional")}
 
 
 def test_only_the_owning_officer_prices_and_amounts_are_validated(stripe_app, seller, make_user):
@@ -52,6 +52,13 @@ def test_only_the_owning_officer_prices_and_amounts_are_validated(stripe_app, se
     services.withdraw_product(services.products_of(ds)[0], actor=officer)
     db.session.commit()
     assert ds.price == Decimal("1299.50")
+
+
+def test_open_data_cannot_be_priced(stripe_app, seller, make_dataset):
+    open_ds = make_dataset("公交线路站点", department=seller["ds"].department, open_attribute="open")
+    with pytest.raises(ValidationFailed) as exc:
+        services.add_product(open_ds, actor=seller["officer"], kind="download", amount="10")
+    assert exc.value.code == "open_data_is_free" and "免费" in exc.value.message
 
 
 def test_product_page_panel_buy_and_cart_panel(stripe_app, seller, client, login, make_user):
@@ -141,7 +148,7 @@ def test_demo_city_sells_the_catalog_demo_priced_entries(app, make_department, m
 
     dept = make_department()
     make_user("officer", department=dept)
-    product = make_dataset("企业年报信息", department=dept, price=Decimal("880.00"))
+    product = make_dataset("企业年报信息", department=dept, price=Decimal("880.00"), open_attribute="conditional")
     free = make_dataset("道路名录", department=dept)
     assert "Priced 1 demo" in seed_demo_extra(SeedResult(dataset_ids=[product.id, free.id]))
     db.session.commit()
