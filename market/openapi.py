@@ -7,6 +7,7 @@ from catalog.vocab import OpenAttribute, ShareAttribute, UpdateFrequency
 from dashboard.openapi import dashboard_paths
 from delivery.openapi import delivery_paths
 from demands.openapi import demands_paths
+from notify.openapi import notify_paths
 from orders.openapi import orders_paths
 from ratings.openapi import ratings_paths
 from recs.openapi import recs_paths
@@ -106,6 +107,7 @@ def build_spec() -> dict:
             **trading_paths(),
             **ratings_paths(),
             **recs_paths(),
+            **notify_paths(),
             "/healthz": {"get": {"summary": "Database and search index health", "responses": {
                 "200": _json({"type": "object"}), "503": _json({"type": "object"}, "degraded")}}},
         },
