@@ -145,3 +145,23 @@ def test_reflected_probes_in_new_pages(client, login, people, url):
     html = resp.get_data(as_text=True)
     for raw in RAW:
         assert raw not in html
+
+
+def test_rules_library_terms_and_reasons(client, login, people):
+    login(people["operator"])
+    token = csrf_token(client, "/rules/synonyms")
+    resp = client.post("/rules/synonyms", data={"csrf_token": token, "term": "公交" + SCRIPT, "synonym": ATTR,
+                                                "reason": SCRIPT + "因为乘客这样搜索"})
+    html = resp.get_data(as_text=True)
+    for raw in RAW:  # saved (redirect) or refused (the form comes back with the input)
+        assert raw not in html
+    page(client, "/rules/synonyms?q=" + "%E5%85%AC%E4%BA%A4", shown=resp.status_code == 302)
+    history = client.get("/rules/synonyms/history")
+    assert history.status_code in (200, 404)
+    for raw in RAW:
+        assert raw not in history.get_data(as_text=True)
+    # a refused change re-renders the reason escaped
+    resp = client.post("/rules/synonyms", data={"csrf_token": token, "term": "", "synonym": "", "reason": SCRIPT})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "alert(1)" in html and all(raw not in html for raw in RAW)
