@@ -400,7 +400,7 @@ BODIES = {
     "/reviews/{review}/report": {"reason": "内容不实"},
     "/api/v1/reviews/{review}/hide": {"reason": "违规内容"},
     "/api/v1/reviews/{review}/unhide": {},
-    "/trading/datasets/{open}/products": {"kind": "per_request", "amount": "10.00"},
+    "/trading/datasets/{open}/products": {"kind": "download", "amount": "10.00"},
 }
 
 # roles that change shared objects (the requester withdraws, the operator routes) go last

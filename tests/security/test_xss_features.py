@@ -165,3 +165,32 @@ def test_rules_library_terms_and_reasons(client, login, people):
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     assert "alert(1)" in html and all(raw not in html for raw in RAW)
+
+
+def test_trading_receipt_shows_user_text_escaped(client, login, people, make_dataset):
+    from orders.services import add_to_cart, submit_access_request
+    import datetime
+
+    from trading.models import LedgerEntry, Payment
+
+    ds = make_dataset(SCRIPT + "收费数据", department=people["ds"].department, open_attribute="closed")
+    buyer = people["requester"]
+    buyer.display_name = ATTR
+    add_to_cart(buyer, ds.id)
+    req, _created = submit_access_request(buyer, purpose=SCRIPT + "购买用途", period_days=30)
+    line = req.lines[0]
+    pay = Payment(line_id=line.id, request_id=req.id, buyer_id=buyer.id, department_id=ds.department_id,
+                  dataset_id=ds.id, kind="download", amount_fen=1000, provider="stripe", intent_id="pi_" + "x" * 8,
+                  status="succeeded", message=ATTR, expires_at=datetime.datetime(2099, 1, 1))
+    db.session.add(pay)
+    db.session.flush()
+    db.session.add(LedgerEntry(payment_id=pay.id, request_id=req.id, line_id=line.id, buyer_id=buyer.id,
+                               department_id=ds.department_id, kind="charge", amount_fen=1000, currency="cny",
+                               provider="stripe", provider_ref="ch_" + "y" * 8, note=SCRIPT))
+    db.session.commit()
+    login(buyer)
+    page(client, f"/trading/payments/{pay.id}/receipt")
+    page(client, "/trading/ledger", shown=False)
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    login(people["officer"])
+    page(client, f"/trading/payments/{pay.id}/receipt")
