@@ -168,9 +168,9 @@ def test_rules_library_terms_and_reasons(client, login, people):
 
 
 def test_trading_receipt_shows_user_text_escaped(client, login, people, make_dataset):
-    from orders.services import add_to_cart, submit_access_request
     import datetime
 
+    from orders.services import add_to_cart, submit_access_request
     from trading.models import LedgerEntry, Payment
 
     ds = make_dataset(SCRIPT + "收费数据", department=people["ds"].department, open_attribute="closed")
