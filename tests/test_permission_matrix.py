@@ -1,5 +1,7 @@
 """Every page and endpoint × every role, checked on the server side (not by hidden buttons)."""
 
+import datetime
+
 import pytest
 
 from market.db import db
@@ -372,6 +374,12 @@ ROUTES = [
     ("POST", "/trading/payments/{none}/refund", signed_in(404)),
     ("GET", "/trading/payments/{none}/receipt", signed_in(404)),
     ("GET", "/trading/payments/{none}/receipt.csv", signed_in(404)),
+    # the requester's payment to officer_own's department: the buyer, that department and operators see it;
+    # only that department and operators refund it
+    ("GET", "/trading/payments/{payment}/receipt", PARTIES),
+    ("GET", "/trading/payments/{payment}/receipt.csv", PARTIES),
+    ("GET", "/api/v1/payments/{payment}", PARTIES_API),
+    ("POST", "/api/v1/payments/{payment}/refund", {**PARTIES_API, "requester": 403}),
     ("GET", "/trading/ledger", signed_in(200)),  # everyone their own purchases, staff more
     ("GET", "/trading/ledger.csv", signed_in(200)),
     # opendata: harvest sources and applicant checks are the operator's; identities are the public's
@@ -401,6 +409,7 @@ BODIES = {
     "/api/v1/reviews/{review}/hide": {"reason": "违规内容"},
     "/api/v1/reviews/{review}/unhide": {},
     "/trading/datasets/{open}/products": {"kind": "download", "amount": "10.00"},
+    "/api/v1/payments/{payment}/refund": {"reason": "误购退款"},
 }
 
 # roles that change shared objects (the requester withdraws, the operator routes) go last
@@ -425,8 +434,22 @@ def owned(world):
     db.session.add(review)
     key, _secret = create_key(requester, "矩阵测试")
     note = notify([requester], "matrix.test", "矩阵测试通知", link="/")[0]
+    from orders.models import RequestLine
+    from trading.models import LedgerEntry, Payment
+
+    line = db.session.get(RequestLine, ids["line"])
+    payment = Payment(line_id=line.id, request_id=ids["request"], buyer_id=requester.id,
+                      department_id=line.dataset.department_id, dataset_id=line.dataset_id, kind="download",
+                      amount_fen=1000, provider="stripe", intent_id="pi_matrix", status="succeeded",
+                      expires_at=datetime.datetime(2099, 1, 1))
+    db.session.add(payment)
     db.session.flush()
-    ids.update(demand=demand.id, objection=objection.id, review=review.id, key=key.id, note=note.id, none=999999)
+    db.session.add(LedgerEntry(payment_id=payment.id, request_id=ids["request"], line_id=line.id,
+                               buyer_id=requester.id, department_id=payment.department_id, kind="charge",
+                               amount_fen=1000, currency="cny", provider="stripe", provider_ref="ch_matrix"))
+    db.session.flush()
+    ids.update(demand=demand.id, objection=objection.id, review=review.id, key=key.id, note=note.id,
+               payment=payment.id, none=999999)
     db.session.commit()
     return world
 
@@ -444,7 +467,7 @@ def _endpoint_of(app, method, url):
 
 def _sample(template):
     return template.format_map({k: 1 for k in ("open", "closed", "draft", "retired", "request", "line", "demand",
-                                               "objection", "review", "key", "note", "none")})
+                                               "objection", "review", "key", "note", "payment", "none")})
 
 
 def test_every_route_is_classified(app):
