@@ -441,7 +441,7 @@ def owned(world):
     payment = Payment(line_id=line.id, request_id=ids["request"], buyer_id=requester.id,
                       department_id=line.dataset.department_id, dataset_id=line.dataset_id, kind="download",
                       amount_fen=1000, provider="stripe", intent_id="pi_matrix", status="succeeded",
-                      expires_at=datetime.datetime(2099, 1, 1))
+                      expires_at=datetime.datetime(2099, 1, 1), paid_at=datetime.datetime(2026, 11, 1))
     db.session.add(payment)
     db.session.flush()
     db.session.add(LedgerEntry(payment_id=payment.id, request_id=ids["request"], line_id=line.id,

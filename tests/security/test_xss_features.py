@@ -181,7 +181,8 @@ def test_trading_receipt_shows_user_text_escaped(client, login, people, make_dat
     line = req.lines[0]
     pay = Payment(line_id=line.id, request_id=req.id, buyer_id=buyer.id, department_id=ds.department_id,
                   dataset_id=ds.id, kind="download", amount_fen=1000, provider="stripe", intent_id="pi_" + "x" * 8,
-                  status="succeeded", message=ATTR, expires_at=datetime.datetime(2099, 1, 1))
+                  status="succeeded", message=ATTR, expires_at=datetime.datetime(2099, 1, 1),
+                  paid_at=datetime.datetime(2026, 11, 1))
     db.session.add(pay)
     db.session.flush()
     db.session.add(LedgerEntry(payment_id=pay.id, request_id=req.id, line_id=line.id, buyer_id=buyer.id,
