@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from market.db import db
 from market.errors import BadRequest
+from market.security import is_safe_path
 
 from .models import Dataset
 from .permissions import can_view, request_block_reason
@@ -109,7 +110,7 @@ def _ids_param(ids: list[int]) -> str:
 def _back(default: str) -> str:
     """Same-site relative targets only (no //host, no backslash tricks browsers read as //)."""
     target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target and len(target) <= 2000:
+    if len(target) <= 2000 and is_safe_path(target):
         return target
     return default
 

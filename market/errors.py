@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 
@@ -119,6 +119,13 @@ def register_error_handlers(app: Flask) -> None:
         resp.status_code = status
         resp.headers["Retry-After"] = "5" if status == 503 else "60"
         return resp
+
+    @app.errorhandler(DataError)
+    def _bad_value(exc):
+        """A value the database refuses (e.g. a NUL character in JSON text on PostgreSQL): the caller's input."""
+        app.logger.info("database refused a value: %s", str(getattr(exc, "orig", exc))[:200])
+        return error_response(400, "bad_value", "A value in the request cannot be stored or compared "
+                              "(for example it contains a NUL character); correct it and retry.")
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

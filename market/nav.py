@@ -66,6 +66,12 @@ def init_app(app: Flask) -> None:
         def nav_items(place: str) -> list[dict]:
             items = sorted((i for i in app.extensions["market.nav"] if i.place == place), key=lambda i: i.order)
             packages = [i.endpoint.partition(".")[0] for i in items]
+
+            def matches(i: NavItem) -> bool:
+                return request.endpoint == i.endpoint and all(request.args.get(k) == v for k, v in i.values)
+
+            # of several links to one page (全部数据 / 开放数据), only the most specific that matches is current
+            best = max((i for i in items if matches(i)), key=lambda i: len(i.values), default=None)
             out = []
             for item, package in zip(items, packages, strict=True):
                 if not item.visible():
@@ -74,7 +80,7 @@ def init_app(app: Flask) -> None:
                     "href": url_for(item.endpoint, **dict(item.values)),
                     "label": str(item.label),
                     # a package's only zone stays current on all its pages (知识库 on an article page)
-                    "current": request.endpoint == item.endpoint or (
+                    "current": item is best or (
                         place == "zone" and packages.count(package) == 1 and request.blueprint == package),
                     "badge": item.badge() if item.badge else None,
                     "css_class": item.css_class,

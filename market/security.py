@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from flask import Flask, current_app, request
 from werkzeug.routing import IntegerConverter
 
@@ -14,6 +16,17 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 # so a forged cross-site POST can change nothing and read nothing a visitor could not;
 # trading_api.webhook: server-to-server, authenticated by the payment provider's signature instead
 CSRF_EXEMPT_ENDPOINTS = {"auth_api.token", "ckan_api.action", "trading_api.webhook"}
+
+
+def is_safe_path(target: str | None) -> bool:
+    """A same-site path to redirect to: starts with one '/', no backslash (browsers read '/\\x' as '//x'),
+    no control characters, no scheme or host. Everything else would be an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return False
+    parsed = urlparse(target)
+    return not parsed.scheme and not parsed.netloc
 
 
 def _digits_up_to(limit: int) -> str:
@@ -36,6 +49,17 @@ class DatabaseIdConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     # before any blueprint registers its rules: each rule binds its converters when it is added
     app.url_map.converters["int"] = DatabaseIdConverter
+
+    @app.before_request
+    def refuse_nul_bytes():
+        # a NUL character is never meaningful in a form or a query, and PostgreSQL text refuses it (500)
+        if any("\x00" in v for v in request.args.values()) or (
+                request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                    "application/x-www-form-urlencoded", "multipart/form-data")
+                and any("\x00" in v for v in request.form.values())):
+            from .errors import BadRequest
+
+            raise BadRequest("The request contains a NUL character (\\0), which no field accepts.", code="nul_byte")
 
     @app.before_request
     def csrf_guard():

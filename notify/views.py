@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from market.auth import login_required
 from market.db import db
+from market.security import is_safe_path
 
 from .models import Notification
 from .services import list_notifications, mark_read
@@ -47,5 +48,5 @@ def open_note(note_id: int):
         abort(404)
     mark_read(current_user, [note.id])
     db.session.commit()
-    link = note.link if note.link.startswith("/") and not note.link.startswith("//") else ""
+    link = note.link if is_safe_path(note.link) else ""
     return redirect(link or url_for("notify.inbox"))

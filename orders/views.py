@@ -12,7 +12,7 @@ from market.auth import login_required, require_roles
 from market.auth.models import Role
 from market.db import db, utcnow
 from market.errors import MarketError, NotFound
-from market.security import MAX_ID
+from market.security import MAX_ID, is_safe_path
 
 from . import decisions, queries, services
 from .models import AccessRequest, RequestLine
@@ -27,7 +27,7 @@ approver_required = require_roles(Role.officer, Role.operator)
 
 def _back(default: str) -> str:
     target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return target if is_safe_path(target) else default
 
 
 @bp.get("/cart")

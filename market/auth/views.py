@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -11,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from market.db import db
 from market.errors import TooManyRequests
 
+from ..security import is_safe_path
 from .services import authenticate, issue_token, revoke_token
 
 bp = Blueprint("auth", __name__)
@@ -18,7 +17,7 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str:
     """Only follow same-site relative redirects (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
+    if is_safe_path(target):
         return target
     return url_for("catalog.home")
 

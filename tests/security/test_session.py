@@ -54,3 +54,25 @@ def test_logging_in_again_after_logout_works(client, login, make_user):
     client.post("/logout", data={"csrf_token": csrf_token(client)})
     login(user)
     assert client.get("/cart").status_code == 200
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example", "/\\/evil.example", "https://evil.example/",
+                                    "/\tevil", "javascript:alert(1)"])
+def test_login_next_never_leaves_the_site(client, make_user, target):
+    from tests.conftest import csrf_token
+
+    user = make_user("requester")
+    token = csrf_token(client, "/login")
+    resp = client.post(f"/login?next={target}", data={"username": user.username, "password": "passw0rd!",
+                                                      "csrf_token": token, "next": target})
+    assert resp.status_code == 302
+    location = resp.headers["Location"]
+    assert location in ("/", "http://localhost/") or location.startswith("/") and "evil" not in location
+
+
+def test_is_safe_path():
+    from market.security import is_safe_path
+
+    assert is_safe_path("/requests/7?x=1")
+    for bad in ("", None, "//a", "/\\a", "http://a/", "/a\nb", "a/b"):
+        assert not is_safe_path(bad)
