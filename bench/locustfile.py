@@ -28,6 +28,7 @@ PASSWORD_OF = os.environ.get("LOAD_OFFICER_PASSWORD", "Demo2026!of")
 REQUESTABLE = json.loads(os.environ.get("LOAD_REQUESTABLE", "[]"))  # dataset ids that route to an officer
 OPEN_IDS = json.loads(os.environ.get("LOAD_OPEN", "[]"))  # open entries with rows to download
 DATASET_IDS = json.loads(os.environ.get("LOAD_DATASETS", "[]"))
+CHECKOUT_LOG = os.environ.get("LOAD_CHECKOUT_LOG", "")
 _requesters = itertools.count(1)
 _officers = itertools.count(0)
 THINK = between(float(os.environ.get("LOAD_THINK_MIN", "1")), float(os.environ.get("LOAD_THINK_MAX", "3")))
@@ -102,6 +103,9 @@ class Requester(FastHttpUser):
                               headers=self.headers, name="api: checkout", catch_response=True) as resp:
             if resp.status_code == 201:
                 self.in_cart = 0
+                if CHECKOUT_LOG:
+                    with open(CHECKOUT_LOG, "a") as fh:  # the runner checks each one is in the database once
+                        fh.write(f"{resp.json()['id']}\n")
                 self.client.get(f"/api/v1/requests/{resp.json()['id']}", headers=self.headers,
                                 name="api: request detail")
             else:

@@ -79,8 +79,7 @@ def _dataset_or_404(dataset_id: int) -> Dataset:
 def detail(dataset_id: int):
     ds = _dataset_or_404(dataset_id)
     columns, sample_rows = services.masked_sample(ds)
-    related = services.related_datasets(ds, open_only=visibility(current_user)["open_only"])
-    return render_template("catalog/detail.html", ds=ds, columns=columns, sample_rows=sample_rows, related=related,
+    return render_template("catalog/detail.html", ds=ds, columns=columns, sample_rows=sample_rows,
                            block_reason=request_block_reason(ds, current_user), can_manage=can_manage(ds, current_user))
 
 
