@@ -11,6 +11,16 @@ FACETS = ("department", "category", "share_attribute", "open_attribute", "level"
           "update_frequency", "tag")
 SORTS = ("relevance", "popular", "newest", "rating")
 
+# sort=rating ranks by a Bayesian average: the mean pulled towards RATING_PRIOR_MEAN by RATING_PRIOR_WEIGHT
+# imaginary reviews, so one 5-star review does not outrank forty 4.8-star ones (ratings/ uses the same weight)
+RATING_PRIOR_MEAN = 3.5
+RATING_PRIOR_WEIGHT = 5
+
+
+def ranking_rating(avg: float | None, count: int | None) -> float:
+    n = count or 0
+    return (RATING_PRIOR_WEIGHT * RATING_PRIOR_MEAN + (avg or 0.0) * n) / (RATING_PRIOR_WEIGHT + n)
+
 
 @dataclass
 class SearchQuery:

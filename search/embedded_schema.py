@@ -11,6 +11,7 @@ from datetime import date
 import tantivy
 
 from . import analysis
+from .base import ranking_rating
 
 # searchable text fields and their weights: title > tags and data items > summary > department etc.
 TEXT_FIELDS = (("title", 3.0), ("tags", 2.0), ("fields", 2.0), ("summary", 1.0), ("meta", 0.5))
@@ -97,7 +98,7 @@ def to_fields(doc: dict) -> dict:
         # sort keys: the primary value, then the quality prior breaks ties (< 1)
         "popular_key": float(doc.get("request_count", 0)) + 0.99 * q,
         "newest_key": float(_day(doc.get("published_at") or "")) + 0.99 * q,
-        "rating_key": round(doc.get("rating") or 0.0, 2) * 1000 + min(doc.get("rating_count", 0), 999) + 0.99 * q,
+        "rating_key": round(ranking_rating(doc.get("rating"), doc.get("rating_count")), 3) * 1000 + 0.99 * q,
         "payload": json.dumps({"t": title, "s": summary[:1000], "g": list(doc.get("tags", ()))},
                               ensure_ascii=False).encode(),
     }

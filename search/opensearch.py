@@ -48,7 +48,7 @@ from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 
 from . import analysis
-from .base import FACETS, FacetValue, Hit, SearchPage, SearchQuery
+from .base import FACETS, FacetValue, Hit, SearchPage, SearchQuery, ranking_rating
 from .embedded_schema import LABEL_SEP, quality, title_key
 from .highlight import highlight
 
@@ -83,6 +83,7 @@ MAPPING = {
         "request_count": {"type": "integer"},
         "rating": {"type": "float"},
         "rating_count": {"type": "integer"},
+        "rating_rank": {"type": "float"},
         "quality": {"type": "float"},
         "published_at": {"type": "date"},
         "updated_at": {"type": "date"},
@@ -121,6 +122,7 @@ def to_source(doc: dict) -> dict:
         "request_count": int(doc.get("request_count") or 0),
         "rating": float(doc.get("rating") or 0.0),
         "rating_count": int(doc.get("rating_count") or 0),
+        "rating_rank": ranking_rating(doc.get("rating"), doc.get("rating_count")),
         "quality": quality(doc),
         "published_at": doc.get("published_at") or None,
         "updated_at": doc.get("updated_at") or None,
@@ -324,7 +326,7 @@ class OpenSearchBackend:
         if sort == "newest":
             return [{"published_at": {"order": "desc", "missing": "_last"}}, {"quality": "desc"}, {"id": "desc"}]
         if sort == "rating":
-            return [{"rating": "desc"}, {"rating_count": "desc"}, {"quality": "desc"}, {"id": "asc"}]
+            return [{"rating_rank": "desc"}, {"rating_count": "desc"}, {"quality": "desc"}, {"id": "asc"}]
         return ["_score", {"id": "asc"}]
 
     def _body(self, query: SearchQuery, text: dict | None) -> dict:

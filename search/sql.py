@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from catalog.models import Category, DataItem, Dataset, DatasetFormat, DatasetTag, Department
 from market.db import db
 
-from .base import FACETS, FacetValue, Hit, SearchPage, SearchQuery
+from .base import FACETS, RATING_PRIOR_MEAN, RATING_PRIOR_WEIGHT, FacetValue, Hit, SearchPage, SearchQuery
 from .highlight import highlight as _highlight
 
 MAX_TERMS = 8
@@ -90,7 +90,10 @@ class SqlBackend:
         elif query.sort == "newest":
             stmt = stmt.order_by(Dataset.published_at.desc().nulls_last(), Dataset.id.desc())
         elif query.sort == "rating":
-            stmt = stmt.order_by(Dataset.rating_avg.desc().nulls_last(), Dataset.rating_count.desc(), Dataset.id)
+            n = func.coalesce(Dataset.rating_count, 0)
+            bayes = ((RATING_PRIOR_WEIGHT * RATING_PRIOR_MEAN + func.coalesce(Dataset.rating_avg, 0.0) * n)
+                     / (RATING_PRIOR_WEIGHT + n))
+            stmt = stmt.order_by(bayes.desc(), Dataset.rating_count.desc(), Dataset.id)
         elif terms:
             title_hits = sum((Dataset.title.ilike(_like(t), escape="\\")).cast(db.Integer) for t in terms)
             stmt = stmt.order_by(title_hits.desc(), func.length(Dataset.title), Dataset.request_count.desc(),

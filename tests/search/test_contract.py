@@ -175,7 +175,8 @@ def test_visibility_comes_from_the_query_fields(backend, catalog):
 SORTS = {
     "popular": ["resident", "licence", "basic", "legal"],  # most requested first
     "newest": ["resident", "basic", "licence", "legal"],  # latest published first
-    "rating": ["basic", "licence", "resident", "legal"],  # best rated first
+    # best rated first by the Bayesian average (search/base.py ranking_rating)
+    "rating": ["basic", "licence", "resident", "legal"],
 }
 
 
@@ -233,3 +234,15 @@ def test_rebuild_replaces_everything(backend, catalog):
     assert ask(backend, "户籍 登记").ids == [renamed]
     assert backend.ping() is True
 
+
+
+def test_rating_sort_uses_the_bayesian_average(backend, put, make_dataset):
+    """One 5-star review does not outrank forty reviews averaging 4.6 (search/base.py ranking_rating)."""
+    from search.base import ranking_rating
+
+    assert ranking_rating(5.0, 1) < ranking_rating(4.6, 40)
+    lone = make_dataset("单条好评数据", rating_avg=5.0, rating_count=1)
+    many = make_dataset("多条好评数据", rating_avg=4.6, rating_count=40)
+    put(lone, many)
+    ids = ask(backend, sort="rating").ids
+    assert ids.index(many.id) < ids.index(lone.id)
