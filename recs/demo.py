@@ -75,7 +75,8 @@ def _entries() -> dict[int, Entry]:
     for r in db.session.execute(select(Dataset.id, Dataset.code, Dataset.title, Dataset.department_id,
                                        Dataset.category_id, Dataset.share_attribute, Dataset.level,
                                        Dataset.delivery_modes, Dataset.request_count)
-                                .where(Dataset.status == "published", Dataset.share_attribute != "none")):
+                                .where(Dataset.status == "published", Dataset.share_attribute != "none")
+                                .order_by(Dataset.id)):  # a fixed order: the history is drawn from it
         # how much an entry is used besides the department's needs: the catalog's own popularity prior
         out[r.id] = Entry(r.id, r.code, r.title, r.department_id, cats.get(r.category_id, ""),
                           str(getattr(r.share_attribute, "value", r.share_attribute)), r.level,
