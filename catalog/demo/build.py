@@ -211,8 +211,12 @@ def build_catalog(seed: int = SEED) -> list[dict]:
 def _mark_products(rng: random.Random, entries: list[dict]) -> None:
     """Price a few conditionally open data products (open data stays free) and feature eight popular open
     entries."""
+    from .users import DEMO_USERS  # an entry is priced by its department's officer: only those with one
+
+    sellers = {u.department for u in DEMO_USERS if u.role == "officer"}
     sellable = [
-        e for e in entries if e["product"] and e["status"] == "published" and e["open_attribute"] == "conditional"
+        e for e in entries
+        if e["status"] == "published" and e["open_attribute"] == "conditional" and e["department"] in sellers
     ]
     for entry in rng.sample(sellable, k=min(PRICED, len(sellable))):
         entry["price"] = Decimal(rng.choice(_PRICES)).quantize(Decimal("0.01"))
