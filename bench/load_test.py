@@ -143,7 +143,10 @@ def main() -> int:
     ap.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--seconds", type=int, default=60)
-    ap.add_argument("--threads", type=int, default=8, help="waitress threads")
+    ap.add_argument("--threads", type=int, default=8, help="waitress threads per process")
+    ap.add_argument("--processes", type=int, default=1, help="`market serve --processes` (worker processes)")
+    ap.add_argument("--page-cache-seconds", type=int, default=None,
+                    help="MARKET_PAGE_CACHE_SECONDS for the server (default: the app's, 30; 0 = off)")
     args = ap.parse_args()
     if not (BIN / "locust").exists():
         sys.exit("locust is not installed: .venv/bin/pip install locust")
@@ -151,6 +154,8 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="market-load."))
     env = dict(os.environ, MARKET_DATA_DIR=str(data_dir), MARKET_ARGON2_TIME_COST="1",
                MARKET_ARGON2_MEMORY_COST="1024", PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT))
+    if args.page_cache_seconds is not None:
+        env["MARKET_PAGE_CACHE_SECONDS"] = str(args.page_cache_seconds)
     cluster = PostgresCluster() if args.database == "postgresql" else None
     server = None
     failures: list[str] = []
@@ -166,7 +171,8 @@ def main() -> int:
                                    ",".join(OFFICERS)], env).strip().splitlines()[-1])
         port = free_port()
         server_log = open(data_dir / "serve.log", "wb")  # noqa: SIM115 (a file, not a pipe nobody reads (it would fill and block)
-        server = subprocess.Popen([str(BIN / "market"), "serve", "--port", str(port), "--threads", str(args.threads)],
+        server = subprocess.Popen([str(BIN / "market"), "serve", "--port", str(port), "--threads", str(args.threads),
+                                   "--processes", str(args.processes)],
                                   env=env, cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT,
                                   start_new_session=True)
         host = f"http://127.0.0.1:{port}"
@@ -230,7 +236,8 @@ def main() -> int:
         print(f"## Load test — {args.database}, {args.users} users, {args.seconds} s mixed run "
               f"({time.strftime('%Y-%m-%d')})\n")
         print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-              f"`market serve --threads {args.threads}` (waitress) and locust on the same machine over loopback; "
+              f"`market serve --processes {args.processes} --threads {args.threads}` (waitress; page cache "
+              f"{env.get('MARKET_PAGE_CACHE_SECONDS', '30')} s) and locust on the same machine over loopback; "
               f"demo city seeded in {seed_s:.1f} s; {n_browse} page browsers, {n_search_api} search-API users, "
               f"{n_rq} requesters, {n_appr} approvers, {n_dl} downloaders, 1–3 s think time.\n")
         print("### Mixed day\n")

@@ -43,21 +43,39 @@ def init_db():
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="threads per process")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64), envvar="MARKET_SERVE_PROCESSES",
+              help="worker processes sharing the port (one per core uses every core; see market/serving.py)")
 @click.option("--jobs/--no-jobs", "run_jobs", default=None,
               help="Run the job queue in this process (default: yes with the embedded queue, no with Redis).")
+@click.option("--worker-fd", type=int, default=None, hidden=True)
 @with_appcontext
-def serve(host: str, port: int, threads: int, run_jobs: bool | None):
-    """Serve with the production WSGI server (waitress)."""
+def serve(host: str, port: int, threads: int, processes: int, run_jobs: bool | None, worker_fd: int | None):
+    """Serve with the production WSGI server (waitress), in one process or several."""
     from flask import current_app
     from waitress import serve as waitress_serve
 
-    for hook in current_app.extensions.get("market.on_serve", []):  # e.g. jobs: the in-process queue
-        hook(current_app._get_current_object(), run_jobs)
+    from . import serving
 
+    if processes > 1 and worker_fd is None:
+        try:
+            sock = serving.bind(host, port)
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        click.echo(f"Serving on http://{host}:{port}/ with {processes} worker processes × {threads} threads "
+                   "(Ctrl+C to stop)")
+        sys.exit(serving.Supervisor(sock, processes, lambda fd: serving.worker_command(fd, threads, run_jobs),
+                                    echo=click.echo).run())
+
+    app = current_app._get_current_object()
+    for hook in app.extensions.get("market.on_serve", []):  # e.g. jobs: the in-process queue
+        hook(app, run_jobs)
+    if worker_fd is not None:
+        serving.exit_with_parent()
+        waitress_serve(app, sockets=[serving.worker_socket(worker_fd)], threads=threads, ident="market")
+        return
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
-    waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads,
-                   ident="market")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="market")
 
 
 @cli.command("backup")

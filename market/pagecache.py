@@ -3,8 +3,9 @@
 Enterprises and citizens browse the shop without logging in, and they all see the same product grid,
 search results and product pages. Those responses are kept for ``MARKET_PAGE_CACHE_SECONDS`` (0 turns the
 cache off), keyed by endpoint, path, query string, language and display preference, and dropped at once
-in this process when a catalog entry changes (a commit touching datasets bumps a generation number; other
-worker processes see the change within the time limit).
+at once when a catalog entry changes: a commit touching datasets bumps this process's generation number and
+replaces the stamp file ``MARKET_DATA_DIR/cache/pagecache.stamp``, which every worker process (and a
+`market import` in another process) checks with one ``stat`` before answering from its cache.
 
 Never cached: signed-in users (their pages differ), requests with an Authorization header or API key,
 pages carrying a flashed message, anything but a 200 HTML/JSON answer to GET. The CSRF token is per visitor: the page is rendered with a placeholder
@@ -13,11 +14,13 @@ that is replaced by the visitor's own token on every response, so forms keep wor
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import OrderedDict
+from pathlib import Path
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
@@ -26,6 +29,7 @@ from sqlalchemy.orm import Session
 PLACEHOLDER = "__market_csrf_placeholder_7f3a__"
 MAX_ENTRIES = 512
 MAX_BODY = 512 * 1024
+STAMP_NAME = "pagecache.stamp"
 
 _lock = threading.Lock()
 _generation = 0
@@ -33,12 +37,38 @@ _SESSION_FLAG = "market_pagecache_touch"
 
 
 def invalidate() -> None:
-    """Forget every cached page in this process (call after a change anonymous pages show)."""
+    """Forget every cached page, in this process and (through the stamp file) in every other process on
+    the same data folder. Call after a change anonymous pages show."""
     global _generation
     with _lock:
         _generation += 1
         for cache in _caches:
             cache.clear()
+    if has_app_context():
+        _replace_stamp(stamp_path(current_app))
+
+
+def stamp_path(app: Flask) -> Path:
+    return Path(app.config["MARKET"].data_dir) / "cache" / STAMP_NAME
+
+
+def _replace_stamp(path: Path) -> None:
+    """A new inode every time, so two changes within one clock tick still differ."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(str(time.time_ns()))
+        os.replace(tmp, path)
+    except OSError:  # a full or read-only disk: this process is cleared; others expire within the limit
+        pass
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
 
 
 _caches: list[OrderedDict] = []
@@ -64,6 +94,7 @@ def _key() -> tuple | None:
 def init_app(app: Flask) -> None:
     cache: OrderedDict = OrderedDict()
     _caches.append(cache)
+    stamp_file = stamp_path(app)
 
     @app.context_processor
     def _csrf_placeholder():
@@ -77,9 +108,10 @@ def init_app(app: Flask) -> None:
         key = _key()
         if key is None:
             return None
-        with _lock:
+        with _lock:  # the version the page is rendered at: a change committed meanwhile makes it stale
+            version = g.page_cache_version = (_generation, _stamp(stamp_file))
             hit = cache.get(key)
-            if hit is not None and hit[0] == _generation and hit[1] > time.monotonic():
+            if hit is not None and hit[0] == version and hit[1] > time.monotonic():
                 cache.move_to_end(key)
             else:
                 hit = None
@@ -107,8 +139,8 @@ def init_app(app: Flask) -> None:
             body = response.get_data(as_text=True)
             if len(body) <= MAX_BODY:
                 with _lock:
-                    cache[key] = (_generation, time.monotonic() + current_app.config["PAGE_CACHE_SECONDS"],
-                                  body, mimetype)
+                    expires = time.monotonic() + current_app.config["PAGE_CACHE_SECONDS"]
+                    cache[key] = (g.page_cache_version, expires, body, mimetype)
                     cache.move_to_end(key)
                     while len(cache) > MAX_ENTRIES:
                         cache.popitem(last=False)
