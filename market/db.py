@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Enum, MetaData
+from sqlalchemy import Enum, MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -22,6 +24,22 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_wal(dbapi_connection, _record) -> None:
+    """SQLite in write-ahead-log mode: readers never wait for a writer and a writer never waits for
+    readers (in the default rollback-journal mode every commit locks readers out of the whole file), which
+    is what lets several server threads and processes share one database file. Commits stay fully
+    synchronous (the default ``synchronous=FULL``). The mode is stored in the file; this makes sure of it."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:  # locked by another process switching it right now: it is WAL then
+            pass
+        finally:
+            cursor.close()
 
 
 def utcnow() -> datetime:

@@ -258,20 +258,25 @@ def test_unreachable_database_answers_a_clear_503():
 @pytest.mark.skipif(os.environ.get("MARKET_TEST_DATABASE_URL", "").startswith("postgresql"),
                     reason="the lock below is SQLite's; the PostgreSQL case is the unreachable-server test")
 def test_locked_database_answers_503_then_recovers(market):
+    """Another process holds the write lock (a long `market import`, a stuck backup): pages keep reading
+    (write-ahead log), a change answers a clear 503 after the busy timeout, and works once the lock goes."""
     import sqlite3
 
     market.start()
-    (a,) = _ids(market, "公交线路站点信息")
+    a, b = _ids(market, "公交线路站点信息", "企业登记基本信息")
+    token = market.token("zhang.wei")
     assert market.call("GET", f"/api/v1/datasets/{a}")[0] == 200
     locker = sqlite3.connect(market.data_dir / "market.db")
     locker.execute("BEGIN EXCLUSIVE")
     try:
-        status, body = market.call("GET", f"/api/v1/datasets/{a}")
+        assert market.call("GET", f"/api/v1/datasets/{a}")[0] == 200  # readers do not wait for the writer
+        status, body = market.call("POST", "/api/v1/cart/items", {"dataset_id": b}, token)
         assert status == 503 and body["error"]["code"] == "database_unavailable"
     finally:
         locker.rollback()
         locker.close()
-    assert market.call("GET", f"/api/v1/datasets/{a}")[0] == 200
+    assert market.call("POST", "/api/v1/cart/items", {"dataset_id": b}, token)[0] in (200, 201)
+    assert market.call("GET", "/api/v1/cart", token=token)[1]["count"] == 1
 
 
 def _mount_tmpfs(path: Path, size: str) -> bool:
