@@ -116,8 +116,9 @@ def decide(request_id: int, line_id: int):
 @bp.post("/requests/<int:request_id>/lines/<int:line_id>/answer")
 @login_required
 def answer(request_id: int, line_id: int):
-    """The requester answers an approver's question."""
+    """The requester answers an approver's question (403 for anyone else, before the body is read)."""
     line = _line_or_404(request_id, line_id)
+    decisions.require_requester(line, current_user, "answer")
     data = load_json(CommentInput())
     decisions.answer_line(line, requester=current_user, comment=data["comment"])
     db.session.commit()
@@ -127,6 +128,7 @@ def answer(request_id: int, line_id: int):
 @bp.post("/requests/<int:request_id>/lines/<int:line_id>/withdraw")
 @login_required
 def withdraw(request_id: int, line_id: int):
+    """The requester withdraws an open line: 403 for anyone else, 409 once the line is decided."""
     line = _line_or_404(request_id, line_id)
     decisions.withdraw_line(line, requester=current_user)
     db.session.commit()

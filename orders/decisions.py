@@ -11,12 +11,12 @@ from flask_babel import gettext as _
 
 from audit import record_event
 from market.db import db, utcnow
-from market.errors import MarketError, ValidationFailed
+from market.errors import Forbidden, MarketError, ValidationFailed
 
 from . import notices
 from .deadlines import due_at, working_days_for
 from .models import ApprovalStep, Grant, RequestComment, RequestLine
-from .permissions import can_answer, can_decide, can_withdraw, current_step
+from .permissions import awaits_answer, can_decide, current_step, is_requester, is_withdrawable
 from .state import InvalidTransition, LineState, StepState, _transition
 
 DECISIONS = ("approve", "reject", "ask")
@@ -180,10 +180,28 @@ def decide_batch(lines: list[RequestLine], *, approver, decision: str, comment: 
     return results
 
 
+def require_requester(line: RequestLine, user, action: str) -> None:
+    """403 when ``user`` did not raise the request of ``line``: answering a question (``action``
+    "answer") and withdrawing ("withdraw") are the requester's own acts, whatever the line's state;
+    officers and operators decide, they do not act for the requester. Checked before the state, so
+    "not yours" is never reported as a 409."""
+    if is_requester(line.request, user):
+        return
+    if action == "answer":
+        message = _("申请明细 %(id)s 不是您提交的：只有申请人本人可以补充材料；审批人请使用“要求补充材料”提问。", id=line.id)
+    else:
+        message = _("申请明细 %(id)s 不是您提交的：只有申请人本人可以撤回。", id=line.id)
+    raise Forbidden(message, code="not_requester")
+
+
 def answer_line(line: RequestLine, *, requester, comment: str) -> RequestLine:
-    """Answer an approver's question; the step waits again with a fresh due time."""
+    """Answer an approver's question; the step waits again with a fresh due time.
+
+    403 when ``requester`` is not the one who raised the request; 409 when their line does not wait
+    for an answer; 422 without a comment."""
     comment = (comment or "").strip()
-    if not can_answer(line, requester):
+    require_requester(line, requester, "answer")
+    if not awaits_answer(line):
         raise InvalidTransition(_("申请明细 %(id)s 没有等待您补充材料。", id=line.id), code="not_waiting_for_you")
     if not comment:
         raise ValidationFailed(_("请填写补充说明。"), fields={"comment": ["required"]})
@@ -198,8 +216,11 @@ def answer_line(line: RequestLine, *, requester, comment: str) -> RequestLine:
 
 
 def withdraw_line(line: RequestLine, *, requester) -> RequestLine:
-    """Withdraw an open line (the requester changed their mind)."""
-    if not can_withdraw(line, requester):
+    """Withdraw an open line (the requester changed their mind).
+
+    403 when ``requester`` is not the one who raised the request; 409 when their line is no longer open."""
+    require_requester(line, requester, "withdraw")
+    if not is_withdrawable(line):
         raise InvalidTransition(_("申请明细 %(id)s 处于“%(s)s”，不能撤回。", id=line.id, s=line.state))
     step = current_step(line)
     _cancel_open_steps(line, requester)

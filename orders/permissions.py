@@ -42,14 +42,26 @@ def is_requester(request, user) -> bool:
     return user is not None and request.requester_id == user.id
 
 
+def is_withdrawable(line) -> bool:
+    """The line is still open (nothing decided for good), whoever asks."""
+    return line.state in OPEN_LINE_STATES
+
+
+def awaits_answer(line) -> bool:
+    """An approver asked for more information on the line and waits for the requester's answer."""
+    from .state import LineState
+
+    return line.state == LineState.info_requested
+
+
 def can_withdraw(line, user) -> bool:
-    return is_requester(line.request, user) and line.state in OPEN_LINE_STATES
+    """The withdraw button: ``user`` raised the request and the line is still open."""
+    return is_requester(line.request, user) and is_withdrawable(line)
 
 
 def can_answer(line, user) -> bool:
-    from .state import LineState
-
-    return is_requester(line.request, user) and line.state == LineState.info_requested
+    """The answer form: ``user`` raised the request and an approver waits for their answer."""
+    return is_requester(line.request, user) and awaits_answer(line)
 
 
 def can_see_line(line, user) -> bool:

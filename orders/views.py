@@ -11,7 +11,7 @@ from sqlalchemy import select
 from market.auth import login_required, require_roles
 from market.auth.models import Role
 from market.db import db, utcnow
-from market.errors import MarketError, NotFound
+from market.errors import Forbidden, MarketError, NotFound
 from market.security import MAX_ID, is_safe_path
 
 from . import decisions, queries, services
@@ -150,7 +150,10 @@ def answer(request_id: int, line_id: int):
     line = _line_or_404(request_id, line_id)
     try:
         decisions.answer_line(line, requester=current_user, comment=request.form.get("comment", "")[:2000])
+    except Forbidden:
+        raise  # not the requester: a 403 page, not a flash on a page they cannot act on
     except MarketError as exc:
+        db.session.rollback()
         flash(exc.message, "error")
     else:
         db.session.commit()
@@ -164,7 +167,10 @@ def withdraw(request_id: int, line_id: int):
     line = _line_or_404(request_id, line_id)
     try:
         decisions.withdraw_line(line, requester=current_user)
+    except Forbidden:
+        raise  # not the requester: a 403 page, not a flash on a page they cannot act on
     except MarketError as exc:
+        db.session.rollback()
         flash(exc.message, "error")
     else:
         db.session.commit()

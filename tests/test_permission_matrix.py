@@ -79,8 +79,9 @@ PAGES = [
     ("GET", "/requests/{request}", {"anonymous": 302, "requester": 200, "officer_own": 200, "operator": 200,
                                     "_": 404}),
     ("GET", "/approvals", {"anonymous": 302, "officer_own": 200, "officer_other": 200, "operator": 200, "_": 403}),
+    # only the requester withdraws; parties who can see the line are refused (403), the others told it is not there
     ("POST", "/requests/{request}/lines/{line}/withdraw", {"anonymous": 302, "officer_other": 404, "public": 404,
-                                                           "_": 302}),
+                                                           "officer_own": 403, "operator": 403, "requester": 302}),
     ("GET", "/api/v1/cart", {"anonymous": 401, "public": 200, "requester": 200, "officer_own": 200, "officer_other": 200,
                              "_": 403}),
     ("POST", "/api/v1/cart/items", {"anonymous": 401, "public": 422, "requester": 422, "officer_own": 422, "officer_other": 422,
@@ -220,11 +221,12 @@ ROUTES = [
     ("GET", "/api/v1/requests", signed_in(**A)),
     ("POST", "/requests/{request}/lines/{line}/decision", {"anonymous": 302, "officer_own": OK, "operator": OK,
                                                            "officer_other": 404, "_": 403}),
-    # the approver asked for more information (ASK below): only the requester answers; parties are refused
-    ("POST", "/requests/{request}/lines/{line}/answer", {**OWNER_ONLY, "officer_own": REFUSED, "operator": REFUSED}),
-    ("POST", "/api/v1/requests/{request}/lines/{line}/answer", {**OWNER_ONLY_API, "officer_own": 409,
-                                                                 "operator": 409}),
-    ("POST", "/api/v1/requests/{request}/lines/{line}/withdraw", {**OWNER_ONLY_API, "officer_own": 409, "operator": 409}),
+    # the approver asked for more information (ASK below): only the requester answers or withdraws; parties
+    # who can see the line are refused with 403 (not yours), not 409 (wrong state)
+    ("POST", "/requests/{request}/lines/{line}/answer", {**OWNER_ONLY, "officer_own": 403, "operator": 403}),
+    ("POST", "/api/v1/requests/{request}/lines/{line}/answer", {**OWNER_ONLY_API, "officer_own": 403,
+                                                                 "operator": 403}),
+    ("POST", "/api/v1/requests/{request}/lines/{line}/withdraw", {**OWNER_ONLY_API, "officer_own": 403, "operator": 403}),
     ("PUT", "/api/v1/routing-rules", only("operator", **A)),
     # delivery: API keys are the owner's; data upload is the owning department's; queries need a grant
     ("GET", "/account/api-keys", signed_in()),

@@ -150,7 +150,7 @@ def test_ask_for_information_then_answer(client, checkout, shop, as_user):
     assert resp.get_json()["state"] == "info_requested"
     assert _decide(client, off, req, line, decision="approve").status_code == 409
     url = f"/api/v1/requests/{req['id']}/lines/{line['id']}/answer"
-    assert client.post(url, json={"comment": "已上传立项批复"}, headers=off).status_code == 409
+    assert client.post(url, json={"comment": "已上传立项批复"}, headers=off).status_code == 403
     resp = client.post(url, json={"comment": "已上传立项批复"}, headers=rq)
     assert resp.status_code == 200 and resp.get_json()["state"] == "waiting"
     detail = client.get(f"/api/v1/requests/{req['id']}", headers=rq).get_json()
@@ -162,7 +162,7 @@ def test_withdraw_cancels_open_steps(client, checkout, shop, as_user):
     req = checkout("conditional3")
     line = req["lines"][0]
     url = f"/api/v1/requests/{req['id']}/lines/{line['id']}/withdraw"
-    assert client.post(url, headers=as_user(shop["users"]["officer"])).status_code == 409
+    assert client.post(url, headers=as_user(shop["users"]["officer"])).status_code == 403
     resp = client.post(url, headers=as_user(shop["users"]["requester"]))
     assert resp.get_json()["state"] == "withdrawn"
     assert [s["state"] for s in resp.get_json()["steps"]] == ["cancelled", "cancelled"]
