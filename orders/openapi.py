@@ -56,13 +56,15 @@ def orders_paths() -> dict:
             "security": SEC, "requestBody": _body(DecisionInput()),
             "responses": {**_ok("the line"), **_errors(400, 401, 403, 404, 409, 422)}}},
         "/api/v1/requests/{request_id}/lines/{line_id}/answer": {"parameters": line, "post": {
-            "summary": "The requester answers a question", "security": SEC,
+            "summary": "The requester answers a question (403 for anyone else who sees the line, 409 when "
+                       "the line does not wait for an answer)", "security": SEC,
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["comment"], "properties": {"comment": {"type": "string"}}}}}},
-            "responses": {**_ok("the line"), **_errors(400, 401, 404, 409, 422)}}},
+            "responses": {**_ok("the line"), **_errors(400, 401, 403, 404, 409, 422)}}},
         "/api/v1/requests/{request_id}/lines/{line_id}/withdraw": {"parameters": line, "post": {
-            "summary": "The requester withdraws an open line", "security": SEC,
-            "responses": {**_ok("the line"), **_errors(401, 404, 409)}}},
+            "summary": "The requester withdraws an open line (403 for anyone else who sees the line, 409 once "
+                       "it is decided)", "security": SEC,
+            "responses": {**_ok("the line"), **_errors(401, 403, 404, 409)}}},
         "/api/v1/approvals": {"get": {
             "summary": "Lines waiting for the caller's decision", "security": SEC,
             "parameters": [{"name": "kind", "in": "query", "schema": {"type": "string",
