@@ -3,10 +3,11 @@ API keys. Every delivery is written to the usage ledger and the audit chain befo
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, jsonify, request, send_file, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from catalog.permissions import can_manage
 from market.api_utils import load_json
@@ -14,7 +15,7 @@ from market.auth import login_required
 from market.db import db
 from market.errors import Conflict, Forbidden, Unauthorized, ValidationFailed, error_response
 
-from . import keys, records, store
+from . import filecache, keys, records, store
 from .access import Delivery, active_grant, dataset_or_404, delivered_rows, for_entry, for_grant
 from .formats import FORMATS, MIMETYPES, XLSX_MAX_ROWS, stream
 from .ledger import record_usage
@@ -52,23 +53,47 @@ def _attachment(delivery: Delivery, fmt: str) -> str:
 
 
 def send_copy(delivery: Delivery, fmt: str, user) -> Response:
-    """Record the copy in the ledger (committed), then stream it."""
+    """Record the copy in the ledger (committed), then send it: an open copy from the file cache when it
+    is there (``X-Download-Cache: hit``), else streamed as it is rendered — an open copy teed into the
+    cache on the way (``miss``); grant and owner copies are always rendered and never cached."""
     if not store.has_rows(delivery.dataset.id):
         raise Conflict(_("该数据目录还没有上传数据，暂时无法下载。"), code="no_data")
     total = store.row_count(delivery.dataset.id)
     if fmt == "xlsx" and total > XLSX_MAX_ROWS:
         raise ValidationFailed(_("共 %(n)s 行，超过 Excel 单表上限，请改用 CSV 或 JSON。", n=total),
                                fields={"format": ["too many rows for xlsx"]})
+    entry = filecache.entry_for(delivery, fmt)
     event = record_usage(action="download", dataset_id=delivery.dataset.id, user=user, grant_id=delivery.grant_id,
                          fmt=fmt, rows=total, fields=delivery.columns, address=request.remote_addr or "")
     disposition = _attachment(delivery, fmt)
     db.session.commit()
-    body = stream(fmt, delivery.columns, delivered_rows(delivery), total)
-    response = Response(stream_with_context(body), mimetype=MIMETYPES[fmt])
+    cached = filecache.open_cached(entry) if entry is not None else None
+    if cached is not None:
+        response = _cached_response(entry, *cached, fmt)
+    else:
+        body = stream(fmt, delivery.columns, delivered_rows(delivery), total)
+        if entry is not None:
+            body = filecache.tee(entry, body)
+        response = Response(stream_with_context(body), mimetype=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = disposition
     response.headers["X-Usage-Id"] = str(event.id)
     response.headers["Cache-Control"] = "no-store"
+    if entry is not None:
+        response.headers["X-Download-Cache"] = "hit" if cached is not None else "miss"
     return response
+
+
+def _cached_response(entry: filecache.Entry, fh, st, fmt: str) -> Response:
+    """The cached file through the WSGI server's file wrapper, with its length, a strong ETag (the
+    version) and Range / conditional GET support (a resumed download fetches only the rest)."""
+    response = send_file(fh, mimetype=MIMETYPES[fmt], conditional=False, etag=entry.etag,
+                         last_modified=st.st_mtime)
+    response.content_length = st.st_size
+    try:
+        return response.make_conditional(request.environ, accept_ranges=True, complete_length=st.st_size)
+    except RequestedRangeNotSatisfiable:
+        fh.close()
+        raise
 
 
 @bp.get("/grants/<int:grant_id>/download")

@@ -21,6 +21,10 @@ MIMETYPES = {
 }
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit minus the header row
 FLUSH_ROWS = 500  # rows per yielded chunk
+# Part of the open-download cache key (delivery/filecache.py), beside a digest of this file's and
+# access.py's source: bump it when the bytes change without either file changing (e.g. a csv/json/zipfile
+# upgrade that writes differently), so no cached file of the old output is served again.
+RENDER_VERSION = 1
 ZIP64_ROWS = 300_000  # above this many rows the XLSX sheet may pass 4 GB uncompressed: use ZIP64
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 from sqlalchemy import JSON, Text, bindparam, cast, delete, func, insert, select
 
@@ -52,6 +53,14 @@ def guess_key_column(names: Iterable[str]) -> str | None:
 
 def table_of(dataset_id: int) -> DataTable | None:
     return db.session.get(DataTable, dataset_id)
+
+
+def table_stamp(dataset_id: int) -> tuple[datetime, int] | None:
+    """(last upload time, rows) of the entry's data as the database holds it now — a query, not the
+    session's copy — or None without data. Every write bumps it, so it versions the rows."""
+    row = db.session.execute(select(DataTable.updated_at, DataTable.rows)
+                             .where(DataTable.dataset_id == dataset_id)).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def key_column(dataset_id: int) -> str | None:

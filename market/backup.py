@@ -41,7 +41,7 @@ FORMAT = 1
 BATCH = 2000
 # Files in MARKET_DATA_DIR that are not backed up: rebuilt (search index), transient (job queue, locks),
 # or dumped logically (the SQLite database and its journals).
-SKIP_TOP = {"search", "jobs.db", "jobs.db-wal", "jobs.db-shm", "backups"}
+SKIP_TOP = {"search", "jobs.db", "jobs.db-wal", "jobs.db-shm", "backups", "cache"}
 SKIP_SUFFIXES = (".lock", ".tmp")
 
 
