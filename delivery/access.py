@@ -1,6 +1,7 @@
 """Who may receive which columns of an entry, by which delivery mode, and how a copy is prepared:
-only granted items, sensitive items masked unless granted, level 4 never in bulk, and every copy made
-under a grant passed through the watermark hook (``watermark.mark_rows``) when that package is present."""
+only granted items, sensitive items masked unless granted, level 4 never in bulk, and every row handed
+out under a grant — download, records API page, authorised query answer — passed through the watermark
+hook (``watermark.mark_rows``, via :func:`hand_out`) when that package is present."""
 
 from __future__ import annotations
 
@@ -140,9 +141,18 @@ def for_entry(dataset: Dataset, user, mode: str) -> Delivery:
                     code="grant_required")
 
 
+def hand_out(delivery: Delivery, rows: Iterable[dict]) -> Iterable[dict]:
+    """Stored rows as ``delivery`` hands them out, whatever the path (file, records page, query answer):
+    masked where required, and watermarked under a grant (never for owner or open copies).
+
+    Each row must carry every column of ``delivery.columns`` — the same row a download of that grant
+    holds — so a row gets the same marks in an API page or a query answer as in the file; callers
+    that deliver fewer columns (``fields=``) pick them out of the result afterwards."""
+    return watermark(delivery.grant_id, delivery.dataset.id, delivery.columns, apply_mask(rows, delivery.masked))
+
+
 def delivered_rows(delivery: Delivery) -> Iterable[dict]:
     """The rows of a copy: granted columns only, masked where required, watermarked under a grant."""
     from .store import iter_rows
 
-    rows = apply_mask(iter_rows(delivery.dataset.id, delivery.columns), delivery.masked)
-    return watermark(delivery.grant_id, delivery.dataset.id, delivery.columns, rows)
+    return hand_out(delivery, iter_rows(delivery.dataset.id, delivery.columns))

@@ -167,7 +167,9 @@ def run_query(dataset_id: int, user, key_value: str, purpose: str) -> dict:
     if not key_value or len(purpose) < 4:
         raise ValidationFailed(_("请填写查询值和查询用途（至少 4 个字）。"), fields={"purpose": ["required"]})
     matches = store.find_by_key(dataset_id, key_value, limit=MAX_QUERY_MATCHES)
-    items = [{c: data.get(c) for c in delivery.columns} for _id, data in matches]
+    from .access import hand_out  # the answer's rows carry the grant's watermark, as in a download
+
+    items = list(hand_out(delivery, ({c: data.get(c) for c in delivery.columns} for _id, data in matches)))
     record_usage(action="query", dataset_id=dataset_id, user=user, grant_id=delivery.grant_id, rows=len(items),
                  fields=delivery.columns, purpose=purpose, query_key=key_value, address=request.remote_addr or "")
     return {"dataset_id": dataset_id, "key_column": key_column, "key": key_value, "columns": delivery.columns,

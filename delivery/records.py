@@ -1,6 +1,7 @@
 """The data API's page of records: field selection, filters (``<item>=v``, ``<item>__gte=v`` …), sort on
 one item and keyset (cursor) pagination — the same SQL on SQLite and PostgreSQL (JSON path extraction
-through SQLAlchemy's JSON type)."""
+through SQLAlchemy's JSON type). Filters, sort and cursor work on the stored values; the rows of a page
+made under a grant then carry the grant's watermark, exactly as in a download (``access.hand_out``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import and_, case, or_, select
 from market.db import db
 from market.errors import ValidationFailed
 
-from .access import Delivery, apply_mask
+from .access import Delivery, hand_out
 from .models import DataRow
 
 MAX_LIMIT = 1000
@@ -134,7 +135,10 @@ def fetch_page(delivery: Delivery, args) -> Page:
     result = db.session.execute(stmt.limit(limit + 1)).all()
     more = len(result) > limit
     result = result[:limit]
-    items = list(apply_mask(({c: r[1].get(c) for c in columns} for r in result), delivery.masked))
+    # whole delivered rows through the same hook as a download (mask, and the grant's watermark), then
+    # the requested fields: a row shows the same values in a page as in the grant's file
+    rows = hand_out(delivery, ({c: r[1].get(c) for c in delivery.columns} for r in result))
+    items = [{c: row[c] for c in columns} for row in rows]
     next_cursor = None
     if more and result:
         last = result[-1]

@@ -15,7 +15,7 @@ from flask import request, url_for
 from sqlalchemy import String, case, cast, func, or_, select
 
 from delivery import store
-from delivery.access import apply_mask, for_entry
+from delivery.access import for_entry, hand_out
 from delivery.ledger import record_usage
 from delivery.models import DataRow, DataTable
 from delivery.records import _expr, _value, parse_fields
@@ -214,9 +214,9 @@ def datastore_search(params: dict, user) -> dict:
         keys.charge_user(user)
     rows = db.session.execute(select(DataRow.id, DataRow.data).where(*conds).order_by(*order)
                               .offset(offset).limit(limit)).all()
-    records = [{"_id": row_id, **rec} for (row_id, _), rec in
-               zip(rows, apply_mask(({c: data.get(c) for c in columns} for _, data in rows), delivery.masked),
-                   strict=True)]
+    # whole delivered rows through the same hook as a download (mask; the grant's watermark), then the fields
+    handed = hand_out(delivery, ({c: data.get(c) for c in delivery.columns} for _, data in rows))
+    records = [{"_id": row_id, **{c: rec[c] for c in columns}} for (row_id, _), rec in zip(rows, handed, strict=True)]
     out = {
         "resource_id": rid, "include_total": include_total, "records_format": "objects",
         "fields": [{"id": "_id", "type": "int"}] + [{"id": c, "type": CKAN_TYPES.get(kinds.get(c), "text"),
