@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from market.api_utils import load_args
 from market.auth import require_roles
@@ -20,7 +21,7 @@ from search.base import FACETS
 
 from . import services
 from .browse import run_search
-from .models import Category, Dataset, Department
+from .models import Category, DataItem, Dataset, Department
 from .permissions import can_manage, can_view, request_block_reason, visibility
 from .schemas import ITEM_TYPES, DatasetInput, DatasetListArgs
 from .vocab import DatasetStatus, DeliveryMode, Library, OpenAttribute, ShareAttribute, UpdateFrequency
@@ -68,8 +69,16 @@ def browse():
                            block_reason=lambda d: request_block_reason(d, current_user))
 
 
-def _dataset_or_404(dataset_id: int) -> Dataset:
-    ds = db.session.get(Dataset, dataset_id)
+def _detail_options() -> tuple:
+    """What the product page shows of an entry besides its own columns, loaded with it: tags and formats
+    in the same query (a few rows each), data items and their standards in a second one (not one per item).
+    Built on use: the mappers are configured once every model is imported."""
+    return (joinedload(Dataset.tag_rows), joinedload(Dataset.format_rows),
+            selectinload(Dataset.items).joinedload(DataItem.standard))
+
+
+def _dataset_or_404(dataset_id: int, options=()) -> Dataset:
+    ds = db.session.get(Dataset, dataset_id, options=options)
     if ds is None or not can_view(ds, current_user):
         raise NotFound(_("没有找到该数据目录，或您无权查看。"))
     return ds
@@ -77,10 +86,11 @@ def _dataset_or_404(dataset_id: int) -> Dataset:
 
 @bp.get("/datasets/<int:dataset_id>")
 def detail(dataset_id: int):
-    ds = _dataset_or_404(dataset_id)
+    ds = _dataset_or_404(dataset_id, _detail_options())
     columns, sample_rows = services.masked_sample(ds)
+    user = current_user._get_current_object()
     return render_template("catalog/detail.html", ds=ds, columns=columns, sample_rows=sample_rows,
-                           block_reason=request_block_reason(ds, current_user), can_manage=can_manage(ds, current_user))
+                           block_reason=request_block_reason(ds, user), can_manage=can_manage(ds, user))
 
 
 @bp.get("/manage")

@@ -28,9 +28,9 @@ def due_job(now):
 
 
 def _quality(ds):
-    from .quality import dataset_quality
+    from .quality import page_quality
 
-    return dataset_quality(ds.id)
+    return page_quality(ds.id)
 
 
 def _active_grant(ds):

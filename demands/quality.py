@@ -20,6 +20,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from market.db import db, utcnow
+from market.generations import Generation
 
 from .models import Objection
 from .state import ObjectionState
@@ -67,6 +68,11 @@ def dataset_quality(dataset_id: int, now=None) -> Quality:
         select(Objection.state, func.count(), overdue_expr, on_time_expr)
         .where(Objection.dataset_id == dataset_id, Objection.created_at >= since)
         .group_by(Objection.state)).all()
+    return _from_rows(rows)
+
+
+def _from_rows(rows) -> Quality:
+    """The score from (state, count, overdue, on time) rows grouped by state."""
     counts = {str(getattr(s, "value", s)): n for s, n, _o, _t in rows}
     overdue = sum(o or 0 for _s, _n, o, _t in rows)
     on_time = sum(t or 0 for _s, _n, _o, t in rows)
@@ -76,3 +82,19 @@ def dataset_quality(dataset_id: int, now=None) -> Quality:
     score, rate = compute(upheld, open_, overdue, answered, on_time)
     return Quality(score=score, grade=grade(score), upheld=upheld, open=open_, overdue=overdue,
                    answered=answered, on_time=on_time, on_time_rate=rate, total=sum(counts.values()))
+
+
+OBJECTIONS = Generation("demands.objections", Objection)
+
+
+def _entries_with_objections() -> frozenset[int]:
+    return frozenset(db.session.scalars(select(Objection.dataset_id).distinct()))
+
+
+def page_quality(dataset_id: int) -> Quality:
+    """``dataset_quality`` for the product page: an entry that never had an objection (most) scores 100
+    without a query. Which entries had one is kept per process, refreshed when objections are filed or
+    removed here and within 30 seconds of that in another process."""
+    if dataset_id not in OBJECTIONS.get("entries", _entries_with_objections):
+        return _from_rows([])
+    return dataset_quality(dataset_id)

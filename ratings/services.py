@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from audit import record_event
@@ -16,6 +16,7 @@ from catalog.models import Dataset
 from market.auth.models import Role, User
 from market.db import db, utcnow
 from market.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from market.generations import Generation
 from notify.services import notify
 
 from .models import DIMENSIONS, MAX_REASON, MAX_REPLY, MAX_TEXT, Review, ReviewReply, ReviewReport
@@ -66,8 +67,15 @@ def get_review(review_id: int) -> Review:
     return review
 
 
-def user_review(dataset_id: int, user) -> Review | None:
+def user_review(dataset_id: int, user, *, among: list[Review] | None = None, complete: bool = False) -> Review | None:
+    """The user's review of the entry. ``among``: reviews of that entry already loaded (the user's own,
+    hidden or not, are in ``list_reviews``); ``complete`` says they are all of them, so no query is needed."""
     if not getattr(user, "is_authenticated", False):
+        return None
+    for review in among or ():
+        if review.user_id == user.id:
+            return review
+    if complete:
         return None
     return db.session.scalar(select(Review).where(Review.dataset_id == dataset_id, Review.user_id == user.id))
 
@@ -198,6 +206,27 @@ def platform_mean() -> float:
     return float(mean) if mean is not None else DEFAULT_PRIOR
 
 
+REVIEWS = Generation("ratings.reviews", Review)
+
+
+def cached_platform_mean() -> float:
+    """``platform_mean()`` for the product page, kept per process: recomputed after a review is written,
+    edited, hidden or removed here, and within 30 seconds of such a change in another process."""
+    return REVIEWS.get("platform_mean", platform_mean)
+
+
+def cached_summary(dataset_id: int) -> dict:
+    """``summarize()`` for the product page, kept per process like ``cached_platform_mean``."""
+    return REVIEWS.get(("summary", dataset_id), lambda: summarize(dataset_id))
+
+
+def with_hidden_reviews() -> frozenset[int]:
+    """Entries that have hidden reviews (kept like ``cached_platform_mean``): elsewhere a reader without
+    visible reviews to see has no review of their own either."""
+    return REVIEWS.get("hidden", lambda: frozenset(db.session.scalars(
+        select(Review.dataset_id).where(Review.hidden.is_(True)).distinct())))
+
+
 def bayesian_average(mean: float | None, count: int, prior: float | None = None) -> float | None:
     if not count or mean is None:
         return None
@@ -218,18 +247,25 @@ def refresh_dataset_rating(dataset: Dataset) -> None:
     db.session.flush()
 
 
+_STARS = range(5, 0, -1)
+# count, mean, per-dimension means and counts, and the star histogram of an entry's visible reviews, in
+# one query built once (the product page asks on every view)
+_SUMMARY = select(func.count(), func.avg(Review.overall), *(func.avg(getattr(Review, d)) for d in DIMENSIONS),
+                  *(func.count(getattr(Review, d)) for d in DIMENSIONS),
+                  *(func.count(case((Review.overall == s, 1))) for s in _STARS)) \
+    .where(Review.dataset_id == bindparam("dataset_id"), Review.hidden.is_(False))
+
+
 def summarize(dataset_id: int) -> dict:
     """Average, count, Bayesian average, star histogram and per-dimension averages of visible reviews."""
-    visible = (Review.dataset_id == dataset_id, Review.hidden.is_(False))
-    cols = [func.count(), func.avg(Review.overall)] + [func.avg(getattr(Review, d)) for d in DIMENSIONS] \
-        + [func.count(getattr(Review, d)) for d in DIMENSIONS]
-    row = db.session.execute(select(*cols).where(*visible)).one()
+    stars = _STARS
+    row = db.session.execute(_SUMMARY, {"dataset_id": dataset_id}).one()
     count, mean = int(row[0] or 0), (float(row[1]) if row[1] is not None else None)
     n = len(DIMENSIONS)
     dims = {d: {"avg": round(float(row[2 + i]), 2) if row[2 + i] is not None else None, "count": int(row[2 + n + i])}
             for i, d in enumerate(DIMENSIONS)}
-    hist = dict(db.session.execute(select(Review.overall, func.count()).where(*visible).group_by(Review.overall)).all())
-    bayes = bayesian_average(mean, count, platform_mean() if count else None)
+    hist = {s: int(row[2 + 2 * n + i] or 0) for i, s in enumerate(stars)}
+    bayes = bayesian_average(mean, count, cached_platform_mean() if count else None)
     return {"count": count, "avg": round(mean, 2) if mean is not None else None,
             "bayesian_avg": round(bayes, 2) if bayes is not None else None,
             "histogram": {str(s): int(hist.get(s, 0)) for s in range(5, 0, -1)}, "dimensions": dims}
@@ -241,10 +277,12 @@ def list_reviews(dataset_id: int, *, viewer, page: int = 1, per_page: int = 20) 
     if not can_moderate(viewer):
         own = viewer.id if getattr(viewer, "is_authenticated", False) else -1
         stmt = stmt.where((Review.hidden.is_(False)) | (Review.user_id == own))
+    rows = list(db.session.scalars(stmt.order_by(Review.updated_at.desc(), Review.id.desc())
+                                   .limit(per_page).offset((page - 1) * per_page)).unique())
+    if page == 1 and len(rows) < per_page:  # the first page holds them all: no count query needed
+        return rows, len(rows)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = db.session.scalars(stmt.order_by(Review.updated_at.desc(), Review.id.desc())
-                              .limit(per_page).offset((page - 1) * per_page)).unique().all()
-    return list(rows), total
+    return rows, total
 
 
 def open_reports(limit: int = 200) -> list[Review]:

@@ -25,11 +25,21 @@ PANEL_REVIEWS = 20
 
 def panel_context(ds: Dataset) -> dict:
     """What the product page's review panel shows (called from the template slot)."""
-    rows, total = services.list_reviews(ds.id, viewer=current_user, per_page=PANEL_REVIEWS)
-    return {"summary": services.summarize(ds.id), "reviews": rows, "total": total,
-            "mine": services.user_review(ds.id, current_user), "can_review": can_review(current_user, ds),
-            "can_reply": lambda r: can_reply(current_user, r), "can_report": lambda r: can_report(current_user, r),
-            "moderator": can_moderate(current_user), "name": services.reviewer_name, "dimensions": DIMENSIONS, "labels": DIMENSION_LABELS,
+    user = current_user._get_current_object()  # resolved once: asked for per review below
+    summary = services.cached_summary(ds.id)
+    if summary["count"] == 0 and not can_moderate(user):
+        # no visible review: the list would hold only the reader's own hidden one, if any
+        hidden = ds.id in services.with_hidden_reviews()
+        mine = services.user_review(ds.id, user) if hidden else None
+        rows = [mine] if mine is not None else []
+        total = len(rows)
+    else:
+        rows, total = services.list_reviews(ds.id, viewer=user, per_page=PANEL_REVIEWS)
+        mine = services.user_review(ds.id, user, among=rows, complete=total == len(rows))
+    return {"summary": summary, "reviews": rows, "total": total,
+            "mine": mine, "can_review": can_review(user, ds),
+            "can_reply": lambda r: can_reply(user, r), "can_report": lambda r: can_report(user, r),
+            "moderator": can_moderate(user), "name": services.reviewer_name, "dimensions": DIMENSIONS, "labels": DIMENSION_LABELS,
             "max_text": MAX_TEXT, "max_reply": MAX_REPLY, "max_reason": MAX_REASON}
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from audit import record_event
 from catalog.models import Dataset
 from market.db import db
 from market.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
+from .cache import bundle_membership
 from .models import MAX_BUNDLE_ITEMS, Bundle, BundleItem
 
 MAX_NAME = 100
@@ -88,11 +92,16 @@ def bundles_with(dataset_ids: list[int], limit: int = 3) -> list[Bundle]:
     """Active bundles containing any of these entries, the ones sharing most first."""
     if not dataset_ids:
         return []
-    rows = db.session.execute(select(BundleItem.bundle_id, func.count()).join(Bundle)
-                              .where(BundleItem.dataset_id.in_(dataset_ids), Bundle.active.is_(True))
-                              .group_by(BundleItem.bundle_id).order_by(func.count().desc(), BundleItem.bundle_id)
-                              .limit(limit)).all()
-    by_id = {b.id: b for b in db.session.scalars(select(Bundle).where(Bundle.id.in_([r[0] for r in rows])))}
+    members = bundle_membership()  # no query for the many entries in no bundle
+    shared = Counter(b for ds_id in set(dataset_ids) for b in members.get(ds_id, ()))
+    rows = sorted(shared.items(), key=lambda r: (-r[1], r[0]))[:limit]
+    if not rows:
+        return []
+    # the panels show each item's entry title and department: not its tags and formats
+    items = selectinload(Bundle.items).joinedload(BundleItem.dataset)
+    by_id = {b.id: b for b in db.session.scalars(
+        select(Bundle).where(Bundle.id.in_([r[0] for r in rows]), Bundle.active.is_(True))
+        .options(items.lazyload(Dataset.tag_rows), items.lazyload(Dataset.format_rows)))}
     return [by_id[r[0]] for r in rows if r[0] in by_id]
 
 

@@ -1,22 +1,32 @@
 """The built model, cached per process and database, in two parts with their own generation counters:
 the content index (bumped when entries, data items or tags change) and the feedback (bumped by requests,
 request lines, grants, cart items and delivery usage). The next call after a bump rebuilds only what
-changed; changes made by other processes are picked up after ``MAX_AGE`` seconds at the latest."""
+changed; changes made by other processes are picked up after ``MAX_AGE`` seconds at the latest.
+
+Two smaller things the product page asks for on every view are kept beside it: each entry's candidate
+list (what the model recommends next to it, before the user's own holdings are taken out), valid as long
+as the model it came from; which active bundles hold which entries; and the few columns a recommendation
+card shows of an entry (both market.generations caches: dropped when bundles, entries or departments
+change here, other processes' changes show within 30 seconds)."""
 
 from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from catalog.models import DataItem, Dataset, DatasetTag
+from catalog.models import DataItem, Dataset, DatasetTag, Department
+from catalog.vocab import DatasetStatus, OpenAttribute, ShareAttribute
 from market.db import db
+from market.generations import Generation
 from orders.models import AccessRequest, CartItem, Grant, RequestLine
 
 from .data import load_events, load_items, usage_model
 from .engine import Model
+from .models import Bundle, BundleItem
 
 MAX_AGE = 300.0
 _CONTENT: tuple[type, ...] = (Dataset, DataItem, DatasetTag)
@@ -24,8 +34,12 @@ _FEEDBACK: tuple[type, ...] = (AccessRequest, RequestLine, CartItem, Grant)
 # entry columns that change often and say nothing about content or eligibility
 _COUNTERS = frozenset({"rating_avg", "rating_count", "request_count", "updated_at"})
 _lock = threading.Lock()
+CANDIDATE_ENTRIES = 4096  # per model; product pages of more entries than that recompute
 _generation = {"content": 0, "feedback": 0}
 _cache: dict[str, tuple[tuple[int, int], float, Model]] = {}
+_candidates: dict[str, tuple[Model, dict]] = {}
+BUNDLES = Generation("recs.bundles", Bundle, BundleItem)
+CARDS = Generation("recs.cards", Dataset, Department)
 
 
 def invalidate(part: str | None = None) -> None:
@@ -75,3 +89,71 @@ def get_model() -> Model:
         model = Model.build(items, load_events(), reuse_content=previous)
         _cache[key] = (wanted, time.monotonic(), model)
         return model
+
+
+def candidates(model: Model, key: tuple, compute) -> list:
+    """``compute()`` once per ``key`` and model: the key must name everything the result depends on
+    besides the model (the entry, the department, which eligibility rule) — never a user."""
+    url = str(db.engine.url)
+    hit = _candidates.get(url)
+    if hit is None or hit[0] is not model:
+        hit = _candidates[url] = (model, {})
+    memo = hit[1]
+    if key not in memo:
+        if len(memo) >= CANDIDATE_ENTRIES:
+            memo.clear()
+        memo[key] = compute()
+    return memo[key]
+
+
+def _load_membership() -> dict[int, list[int]]:
+    members: dict[int, list[int]] = {}
+    rows = db.session.execute(select(BundleItem.dataset_id, BundleItem.bundle_id).join(Bundle)
+                              .where(Bundle.active.is_(True)).order_by(BundleItem.id))
+    for dataset_id, bundle_id in rows:
+        members.setdefault(dataset_id, []).append(bundle_id)
+    return members
+
+
+def bundle_membership() -> dict[int, list[int]]:
+    """Entry id → ids of the active bundles holding it (one per bundle item), cached per process."""
+    return BUNDLES.get("membership", _load_membership)
+
+
+@dataclass(frozen=True)
+class DepartmentCard:
+    id: int
+    code: str
+    name: str
+    name_en: str | None
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a recommendation shows and checks of an entry (same attribute names as ``Dataset``), detached
+    from any session so that requests can share it."""
+    id: int
+    code: str
+    title: str
+    status: DatasetStatus
+    share_attribute: ShareAttribute
+    open_attribute: OpenAttribute
+    department_id: int
+    department: DepartmentCard
+    rating_avg: float | None
+    rating_count: int
+    request_count: int
+
+
+def _load_cards(ids: list[int]) -> dict[int, Card]:
+    rows = db.session.execute(
+        select(Dataset.id, Dataset.code, Dataset.title, Dataset.status, Dataset.share_attribute,
+               Dataset.open_attribute, Dataset.department_id, Dataset.rating_avg, Dataset.rating_count,
+               Dataset.request_count, Department.code, Department.name, Department.name_en)
+        .join(Department, Department.id == Dataset.department_id).where(Dataset.id.in_(ids)))
+    return {r[0]: Card(*r[:7], DepartmentCard(r[6], r[10], r[11], r[12]), *r[7:10]) for r in rows}
+
+
+def cards(ids: list[int]) -> dict[int, Card]:
+    """Cards of these entries (the missing ones are not entries), cached per process."""
+    return CARDS.get_many(ids, _load_cards)

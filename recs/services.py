@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, union
 
 from catalog.models import Dataset
 from catalog.permissions import can_view, request_block_reason
@@ -17,7 +17,7 @@ from orders.permissions import can_shop
 from orders.state import OPEN_LINE_STATES as WAITING_STATES
 from orders.state import LineState
 
-from .cache import get_model
+from .cache import Card, candidates, cards, get_model
 from .engine import Model, Reason, Scored
 
 # asked for and not decided yet, or approved and about to be granted (after payment for paid products)
@@ -28,7 +28,7 @@ MAX_K = 50
 
 @dataclass
 class Recommendation:
-    dataset: Dataset
+    dataset: Card  # the entry's card: the attributes of ``Dataset`` a recommendation shows
     score: float
     reason: Reason
     explanation: str
@@ -44,12 +44,11 @@ def held_ids(user) -> set[int]:
     if user is None:
         return set()
     now = utcnow()
-    held = set(db.session.scalars(select(Grant.dataset_id).where(Grant.user_id == user.id, Grant.expires_at > now)))
-    held |= set(db.session.scalars(select(RequestLine.dataset_id).join(AccessRequest)
-                                   .where(AccessRequest.requester_id == user.id,
-                                          RequestLine.state.in_(PENDING_STATES))))
-    held |= set(db.session.scalars(select(CartItem.dataset_id).join(Cart).where(Cart.user_id == user.id)))
-    return held
+    return set(db.session.scalars(union(  # one round trip for the three sources
+        select(Grant.dataset_id).where(Grant.user_id == user.id, Grant.expires_at > now),
+        select(RequestLine.dataset_id).join(AccessRequest).where(AccessRequest.requester_id == user.id,
+                                                                  RequestLine.state.in_(PENDING_STATES)),
+        select(CartItem.dataset_id).join(Cart).where(Cart.user_id == user.id))))
 
 
 def eligibility(model: Model, user) -> Callable[[int], bool]:
@@ -103,10 +102,11 @@ def explain(model: Model, reason: Reason) -> str:
 
 
 def _materialise(model: Model, scored: list[Scored], user, k: int) -> list[Recommendation]:
-    if not scored:
-        return []
-    by_id = {ds.id: ds for ds in db.session.scalars(select(Dataset).where(Dataset.id.in_([s.item for s in scored])))}
-    out = []
+    """The first ``k`` candidates, in score order, that pass the final check, as entry cards (what a
+    recommendation shows: title, department, attributes, rating, request count; shared by all users and
+    cached per process until an entry or department changes)."""
+    by_id = cards([s.item for s in scored])
+    out: list[Recommendation] = []
     for s in scored:
         ds = by_id.get(s.item)
         if ds is not None and _final_check(ds, user):
@@ -121,38 +121,50 @@ def _department(user) -> int | None:
     return user.department_id if user is not None else None
 
 
-def for_dataset(ds: Dataset, user, *, k: int = 6) -> list[Recommendation]:
+def for_dataset(ds: Dataset, user, *, k: int = 6, held: set[int] | None = None) -> list[Recommendation]:
     """Related entries for the product page: requested together with it, or alike; never the entry
-    itself, what the user holds, or what the user cannot request."""
+    itself, what the user holds, or what the user cannot request. ``held``: ``held_ids(user)`` when
+    the caller has it already."""
     k = max(1, min(k, MAX_K))
     model = get_model()
-    held = held_ids(user)
-    scored = model.recommend(seeds={ds.id: 1.0}, department=_department(user), allowed=eligibility(model, user),
-                             k=2 * k, exclude=held | {ds.id}, department_weight=0.2)
+    held = held_ids(user) if held is None else held
+    dept = _department(user)
+
+    def scored_for(exclude: set[int]) -> list[Scored]:
+        return model.recommend(seeds={ds.id: 1.0}, department=dept, allowed=eligibility(model, user),
+                               k=2 * k, exclude=exclude, department_weight=0.2)
+
+    # the entry's candidates depend on the model, the department and the eligibility rule, not on the
+    # user: kept per model; they stand as they are when the user holds none of them (excluding held
+    # entries only drops them from the ranking), else they are computed for this user
+    rule = ("shop", dept) if can_shop(_user(user)) else ("open", None)
+    scored = candidates(model, ("dataset", ds.id, k, dept, rule), lambda: scored_for({ds.id}))
+    if held and any(s.item in held for s in scored):
+        scored = scored_for(held | {ds.id})
     return _materialise(model, scored, user, k)
 
 
-def for_user(user, *, k: int = 10) -> list[Recommendation]:
+def for_user(user, *, k: int = 10, held: set[int] | None = None) -> list[Recommendation]:
     """The personal "for you" list: the user's history and department, popular entries for newcomers."""
     k = max(1, min(k, MAX_K))
     user = _user(user)
     if user is None:
         return []
     model = get_model()
-    held = held_ids(user)
+    held = held_ids(user) if held is None else held
     seeds = model.user_seeds(user.id)
     scored = model.recommend(seeds=seeds, department=user.department_id, allowed=eligibility(model, user),
                              k=2 * k, exclude=held)
     return _materialise(model, scored, user, k)
 
 
-def for_cart(user, dataset_ids: Iterable[int], *, k: int = 6) -> list[Recommendation]:
+def for_cart(user, dataset_ids: Iterable[int], *, k: int = 6, held: set[int] | None = None) -> list[Recommendation]:
     """"Frequently requested together" with what is in the cart."""
     ids = list(dict.fromkeys(dataset_ids))
     if not ids:
         return []
     model = get_model()
-    held = held_ids(user)
+    held = held_ids(user) if held is None else held
     scored = model.recommend(seeds={i: 1.0 for i in ids}, department=_department(user),
                              allowed=eligibility(model, user), k=2 * k, exclude=held | set(ids),
                              department_weight=0.2)

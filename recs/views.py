@@ -36,18 +36,19 @@ def _bundle_view(bundle, held: set[int]) -> dict:
 
 def slot_context(kind: str, ds=None, lines=None) -> dict:
     """Data for a recommendation panel: ``kind`` is dataset, cart or home."""
-    held = services.held_ids(current_user)
+    user = current_user._get_current_object()  # resolved once: the checks below ask for it per candidate
+    held = services.held_ids(user)
     if kind == "dataset":
-        recs = services.for_dataset(ds, current_user, k=PANEL_SIZE[kind])
+        recs = services.for_dataset(ds, user, k=PANEL_SIZE[kind], held=held)
         bundles = bundle_services.bundles_with([ds.id], limit=2)
     elif kind == "cart":
         ids = [cl.item.dataset_id for cl in (lines or [])]
-        recs = services.for_cart(current_user, ids, k=PANEL_SIZE[kind])
+        recs = services.for_cart(user, ids, k=PANEL_SIZE[kind], held=held)
         bundles = bundle_services.bundles_with(ids, limit=2)
     else:
-        recs = services.for_user(current_user, k=PANEL_SIZE[kind])
+        recs = services.for_user(user, k=PANEL_SIZE[kind], held=held)
         bundles = []
-    return {"recs": recs, "bundles": [_bundle_view(b, held) for b in bundles], "can_shop": can_shop(current_user)}
+    return {"recs": recs, "bundles": [_bundle_view(b, held) for b in bundles], "can_shop": can_shop(user)}
 
 
 @bp.get("/bundles")

@@ -7,23 +7,41 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from market.db import db
+from market.generations import Generation
 from orders.state import OPEN_LINE_STATES
 
 from . import services
-from .models import OPEN_PAYMENT_STATES, Payment
+from .models import OPEN_PAYMENT_STATES, Payment, Product
 from .services import TEST_PAYMENT_METHODS, product_label, status_label, yuan  # noqa: F401  (for templates)
 
 
 def _user():
-    return current_user if getattr(current_user, "is_authenticated", False) else None
+    return current_user._get_current_object() if getattr(current_user, "is_authenticated", False) else None
+
+
+PRODUCTS = Generation("trading.products", Product)
+
+
+def _entries_on_sale() -> frozenset[int]:
+    return frozenset(db.session.scalars(select(Product.dataset_id).where(Product.active.is_(True)).distinct()))
 
 
 def product_panel(ds) -> dict:
+    """The product page's trading panel. It shows for entries with products on sale, to the owning
+    department's officer and to operators; for anyone else an entry without products shows nothing, so
+    its block (and with it ``open``) is only looked up when the panel shows. Which entries have products
+    on sale is kept per process (most have none): refreshed when products change here, and within 30
+    seconds of a change in another process."""
     user = _user()
-    products = services.products_of(ds)
-    return {"products": products, "open": services.trading_open(ds), "block": services.block_for(ds),
-            "enabled": services.get_provider() is not None, "can_price": services.can_price(ds, user),
-            "is_operator": bool(user and user.is_operator),
+    on_sale = ds.id in PRODUCTS.get("on_sale", _entries_on_sale)
+    products = services.products_of(ds) if on_sale else []
+    can_price = services.can_price(ds, user)
+    is_operator = bool(user and user.is_operator)
+    shown = bool(products) or can_price or is_operator
+    block = services.block_for(ds) if shown else None
+    enabled = services.get_provider() is not None
+    return {"products": products, "open": shown and enabled and block is None, "block": block,
+            "enabled": enabled, "can_price": can_price, "is_operator": is_operator,
             "chosen": services.product_for(user.id, ds) if user is not None and products else None}
 
 

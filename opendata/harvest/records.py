@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import g, has_request_context, request
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -18,6 +19,7 @@ from catalog.services import check_invariants
 from catalog.vocab import DeliveryMode, OpenAttribute, ShareAttribute, UpdateFrequency
 from market.db import db
 from market.errors import ValidationFailed
+from market.generations import Generation
 
 from ..models import HarvestedDataset
 
@@ -104,10 +106,34 @@ def record_values(record: Record) -> tuple[dict | None, list[Problem]]:
     return values, []
 
 
+HARVESTED = Generation("opendata.harvested", HarvestedDataset)
+
+
+def _harvested_ids() -> frozenset[int]:
+    """Ids of the entries that have a harvest link, kept per process (most product pages are of our own
+    entries and need no query); refreshed after a link is added or removed here, and within 30 seconds
+    of a harvest run in another process."""
+    return HARVESTED.get("ids", lambda: frozenset(db.session.scalars(select(HarvestedDataset.dataset_id))))
+
+
+def _read_memo() -> dict | None:
+    """Harvest links already looked up in this read-only request (GET/HEAD): a product page asks up to
+    three times (permission checks, panels, the source box), mostly for entries that have none. None
+    outside such a request (jobs, the CLI, form posts), where links may be created meanwhile."""
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return None
+    memo = g.get("_harvest_links")
+    if memo is None:
+        memo = g._harvest_links = {}
+    return memo
+
+
 def is_harvested(dataset: Dataset) -> bool:
     """True when the entry came from a harvest source (it is then read-only here)."""
     if dataset.id is None:
         return False
+    if _read_memo() is not None:
+        return harvest_origin(dataset) is not None
     return db.session.scalar(select(HarvestedDataset.dataset_id)
                              .where(HarvestedDataset.dataset_id == dataset.id)) is not None
 
@@ -116,4 +142,13 @@ def harvest_origin(dataset: Dataset) -> HarvestedDataset | None:
     """The harvest link of an entry (source, remote id and page), or None for our own entries."""
     if getattr(dataset, "id", None) is None:
         return None
-    return db.session.get(HarvestedDataset, dataset.id)
+    memo = _read_memo()
+    if memo is not None and dataset.id in memo:
+        return memo[dataset.id]
+    if memo is not None and dataset.id not in _harvested_ids():
+        origin = None
+    else:
+        origin = db.session.get(HarvestedDataset, dataset.id)
+    if memo is not None:
+        memo[dataset.id] = origin
+    return origin
