@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -103,6 +104,13 @@ def main() -> None:
     ap.add_argument("--profile", choices=["anon", "requester"])
     args = ap.parse_args()
     data_dir = tempfile.mkdtemp(prefix="page-bench-")
+    try:
+        run(args, data_dir)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def run(args, data_dir: str) -> None:
     os.environ.update(seed(data_dir))
     from sqlalchemy import select
 
