@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
@@ -29,6 +30,7 @@ from .engine import Model
 from .models import Bundle, BundleItem
 
 MAX_AGE = 300.0
+FEEDBACK_REFRESH_SECONDS = 5.0  # app.config["RECS_FEEDBACK_REFRESH_SECONDS"] overrides (the tests use 0)
 _CONTENT: tuple[type, ...] = (Dataset, DataItem, DatasetTag)
 _FEEDBACK: tuple[type, ...] = (AccessRequest, RequestLine, CartItem, Grant)
 # entry columns that change often and say nothing about content or eligibility
@@ -71,14 +73,32 @@ def _watch(session: Session, flush_context) -> None:
         invalidate("feedback")
 
 
+def _feedback_refresh() -> float:
+    return float(current_app.config.get("RECS_FEEDBACK_REFRESH_SECONDS", FEEDBACK_REFRESH_SECONDS)
+                 if has_app_context() else FEEDBACK_REFRESH_SECONDS)
+
+
 def get_model() -> Model:
-    """The current model, rebuilt when the feedback or the catalog changed (or it is older than MAX_AGE)."""
+    """The current model, rebuilt when the catalog changed, when the feedback changed and the model is
+    older than ``FEEDBACK_REFRESH_SECONDS``, or when it is older than ``MAX_AGE``.
+
+    Feedback (carts, requests, decisions) changes several times a second on a busy day; rebuilding the
+    usage part (≈30 ms on the demo city) after each one made every product page pay for it. Co-request
+    counts a few seconds old recommend just as well — and what the user holds is filtered live on every
+    call (``services.held_ids``) — so a feedback-only change is picked up at most every few seconds, by
+    one thread, while the others go on answering from the current model."""
     key = str(db.engine.url)
     hit = _cache.get(key)
     wanted = (_generation["content"], _generation["feedback"])
-    if hit is not None and hit[0] == wanted and time.monotonic() - hit[1] < MAX_AGE:
+    now = time.monotonic()
+    current = hit is not None and now - hit[1] < MAX_AGE and hit[0][0] == wanted[0]  # content up to date
+    if current and (hit[0] == wanted or now - hit[1] < _feedback_refresh()):
         return hit[2]
-    with _lock:
+    if current and not _lock.acquire(blocking=False):
+        return hit[2]  # another thread is rebuilding the feedback part
+    if not current:
+        _lock.acquire()
+    try:
         hit = _cache.get(key)
         wanted = (_generation["content"], _generation["feedback"])
         fresh = hit is not None and time.monotonic() - hit[1] < MAX_AGE
@@ -89,6 +109,8 @@ def get_model() -> Model:
         model = Model.build(items, load_events(), reuse_content=previous)
         _cache[key] = (wanted, time.monotonic(), model)
         return model
+    finally:
+        _lock.release()
 
 
 def candidates(model: Model, key: tuple, compute) -> list:

@@ -50,7 +50,8 @@ def settings(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def _app(settings):
-    app = create_app({"MARKET": settings, "TESTING": True})
+    # recommendations follow carts and requests at once here (in service, at most every few seconds)
+    app = create_app({"MARKET": settings, "TESTING": True, "RECS_FEEDBACK_REFRESH_SECONDS": 0})
 
     def _fresh_request_globals():
         # the `app` fixture holds one app context for a whole test, so Flask's `g` would outlive

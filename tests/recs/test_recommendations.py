@@ -40,6 +40,26 @@ def test_model_follows_new_requests_without_restart(app, market):
     assert after[d["B"].id] == "co_request"
 
 
+def test_feedback_is_picked_up_every_few_seconds_not_after_every_change(app, market):
+    """In service a burst of carts and requests does not rebuild the usage model for each product page:
+    a model younger than RECS_FEEDBACK_REFRESH_SECONDS keeps answering; after that the next call follows."""
+    from recs import cache
+
+    d, user = market["data"], market["user"]
+    app.config["RECS_FEEDBACK_REFRESH_SECONDS"] = 60
+    try:
+        services.for_dataset(d["A"], user, k=10)  # a model built just now
+        market["co_request"](2)
+        during = {r.dataset.id: r.reason.kind for r in services.for_dataset(d["A"], user, k=10)}
+        assert during.get(d["B"].id) != "co_request"
+        for key, (wanted, built, model) in list(cache._cache.items()):  # a minute passes
+            cache._cache[key] = (wanted, built - 61, model)
+        after = {r.dataset.id: r.reason.kind for r in services.for_dataset(d["A"], user, k=10)}
+        assert after[d["B"].id] == "co_request"
+    finally:
+        app.config["RECS_FEEDBACK_REFRESH_SECONDS"] = 0
+
+
 def test_cart_panel_suggests_what_is_requested_together(client, login, market):
     from orders.services import add_to_cart
 
