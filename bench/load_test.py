@@ -261,7 +261,10 @@ def main() -> int:
                 os.killpg(server.pid, signal.SIGKILL)
         if cluster:
             cluster.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if failures:  # keep the evidence: server log, locust CSVs, the database
+            print(f"Data folder kept for inspection: {data_dir}", file=sys.stderr)
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
