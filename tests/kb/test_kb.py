@@ -86,7 +86,7 @@ def test_operator_writes_publishes_unpublishes_and_everyone_reads(operator_clien
     assert "数据分级分类指南" not in anon.get("/kb?kind=policy").get_data(as_text=True)
     assert operator_client.post(f"/kb/{art.id}/publish", data={"publish": "0", "csrf_token": token}).status_code == 302
     assert anon.get(f"/kb/{art.id}").status_code == 404
-    actions = [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "kb_article"))]
+    actions = [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "kb_article").order_by(AuditEvent.id))]
     assert actions == ["kb.article.created", "kb.article.published", "kb.article.unpublished"]
 
 
