@@ -4,7 +4,7 @@ one user's holdings never show up in another user's shelf, and a change shows on
 
 from market.db import db
 from recs import services
-from tests.conftest import csrf_token
+from tests.conftest import signed_in_client
 
 
 def _shelf(page: str) -> str:
@@ -13,12 +13,6 @@ def _shelf(page: str) -> str:
     return page[start:page.find("</section>", start)] if start >= 0 else ""
 
 
-def _signed_in(app, user):
-    c = app.test_client()
-    resp = c.post("/login", data={"username": user.username, "password": "passw0rd!",
-                                  "csrf_token": csrf_token(c, "/login")})
-    assert resp.status_code == 302
-    return c
 
 
 def test_one_users_holdings_do_not_shape_another_users_shelf(app, market, make_user, make_department):
@@ -27,9 +21,9 @@ def test_one_users_holdings_do_not_shape_another_users_shelf(app, market, make_u
     other = make_user("requester", department=make_department())
     held_title = d["E"].title
     page = f"/datasets/{d['A'].id}"
-    assert held_title in _shelf(_signed_in(app, other).get(page).get_data(as_text=True))
-    assert held_title not in _shelf(_signed_in(app, holder).get(page).get_data(as_text=True))
-    assert held_title in _shelf(_signed_in(app, other).get(page).get_data(as_text=True))
+    assert held_title in _shelf(signed_in_client(app, other).get(page).get_data(as_text=True))
+    assert held_title not in _shelf(signed_in_client(app, holder).get(page).get_data(as_text=True))
+    assert held_title in _shelf(signed_in_client(app, other).get(page).get_data(as_text=True))
     # and the other way round: the holder's (narrower) list is not what the other user gets next
     assert d["E"].id in [r.dataset.id for r in services.for_dataset(d["A"], other, k=10)]
     assert d["E"].id not in [r.dataset.id for r in services.for_dataset(d["A"], holder, k=10)]
@@ -42,7 +36,7 @@ def test_anonymous_shelf_is_not_the_requesters_one(app, client, market, make_dat
                           open_attribute="closed", tags=("企业", "登记"), items=[("统一社会信用代码", False)])
     db.session.commit()
     page = f"/datasets/{d['A'].id}"
-    assert closed.title in _shelf(_signed_in(app, market["user"]).get(page).get_data(as_text=True))
+    assert closed.title in _shelf(signed_in_client(app, market["user"]).get(page).get_data(as_text=True))
     assert closed.title not in _shelf(client.get(page).get_data(as_text=True))
 
 

@@ -7,7 +7,7 @@ from audit.models import AuditEvent
 from market.db import db
 from orders.models import RequestLine
 from rules.models import RuleChange
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, signed_in_client
 
 FREE_CONDITIONAL = {
     "rule-0-order": "10", "rule-0-name": "conditional_free", "rule-0-outcome": "grant",
@@ -35,12 +35,6 @@ def _line_state(request_json):
     return lines[0].state
 
 
-def _signed_in_client(app, user):
-    other = app.test_client()
-    resp = other.post("/login", data={"username": user.username, "password": "passw0rd!",
-                                      "csrf_token": csrf_token(other, "/login")})
-    assert resp.status_code == 302
-    return other
 
 
 def test_changing_a_routing_rule_changes_the_next_checkout_and_is_audited(
@@ -57,7 +51,7 @@ def test_changing_a_routing_rule_changes_the_next_checkout_and_is_audited(
     before = _checkout(client, headers, ds.id)
     assert str(_line_state(before)) == "waiting"  # default rules: the owner approves
 
-    op = _signed_in_client(app, operator)
+    op = signed_in_client(app, operator)
     data = {**FREE_CONDITIONAL, "reason": "试点：有条件共享数据直接授权", "action": "save",
             "csrf_token": csrf_token(op, "/rules/routing")}
     resp = op.post("/rules/routing", data=data)
@@ -123,7 +117,7 @@ def test_preview_current_and_draft_rules(app, client, make_user, make_dataset, l
     assert "命中规则：conditional</p>" in html
     assert "没有编码或编号为" in client.get("/rules/routing?dataset=NOPE").get_data(as_text=True)
 
-    op = _signed_in_client(app, make_user("operator"))
+    op = signed_in_client(app, make_user("operator"))
     data = {**FREE_CONDITIONAL, "action": "preview", "dataset": ds.code, "items": "",
             "csrf_token": csrf_token(op, "/rules/routing")}
     html = op.post("/rules/routing", data=data).get_data(as_text=True)
@@ -133,7 +127,7 @@ def test_preview_current_and_draft_rules(app, client, make_user, make_dataset, l
 
 def test_officers_read_operators_edit_others_are_kept_out(app, client, make_user, login):
     assert client.get("/rules").status_code == 302  # anonymous → login
-    assert _signed_in_client(app, make_user("requester")).get("/rules").status_code == 403
+    assert signed_in_client(app, make_user("requester")).get("/rules").status_code == 403
     login(make_user("officer"))
     for path in ("/rules", "/rules/routing", "/rules/deadlines", "/rules/calendar", "/rules/synonyms",
                  "/rules/terms", "/rules/standards", "/rules/routing/history"):
