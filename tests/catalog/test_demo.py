@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from sqlalchemy import text, delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import selectinload
 
 from catalog.demo import DEMO_USERS
