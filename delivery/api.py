@@ -16,7 +16,7 @@ from market.db import db
 from market.errors import Conflict, Forbidden, Unauthorized, ValidationFailed, error_response
 
 from . import filecache, keys, records, store
-from .access import Delivery, active_grant, dataset_or_404, delivered_rows, for_entry, for_grant
+from .access import Delivery, active_grant, dataset_or_404, delivered_rows, for_entry, for_grant, hand_out
 from .formats import FORMATS, MIMETYPES, XLSX_MAX_ROWS, stream
 from .ledger import record_usage
 from .upload import MODES, ingest
@@ -167,8 +167,7 @@ def run_query(dataset_id: int, user, key_value: str, purpose: str) -> dict:
     if not key_value or len(purpose) < 4:
         raise ValidationFailed(_("请填写查询值和查询用途（至少 4 个字）。"), fields={"purpose": ["required"]})
     matches = store.find_by_key(dataset_id, key_value, limit=MAX_QUERY_MATCHES)
-    from .access import hand_out  # the answer's rows carry the grant's watermark, as in a download
-
+    # the answer's rows carry the grant's watermark, as in a download
     items = list(hand_out(delivery, ({c: data.get(c) for c in delivery.columns} for _id, data in matches)))
     record_usage(action="query", dataset_id=dataset_id, user=user, grant_id=delivery.grant_id, rows=len(items),
                  fields=delivery.columns, purpose=purpose, query_key=key_value, address=request.remote_addr or "")
