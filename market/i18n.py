@@ -46,43 +46,31 @@ def _finish(context, text: str, variables: dict):
     return text % variables
 
 
-@pass_context
-def _jinja_gettext(context, string: str, **variables):
-    return _finish(context, _translations().ugettext(string), variables)
-
-
-@pass_context
-def _jinja_ngettext(context, singular: str, plural: str, num: int, **variables):
-    variables.setdefault("num", num)
-    return _finish(context, _translations().ungettext(singular, plural, num), variables)
-
-
-@pass_context
-def _jinja_pgettext(context, msgctxt: str, string: str, **variables):
-    variables.setdefault("context", msgctxt)
-    return _finish(context, _translations().upgettext(msgctxt, string), variables)
-
-
-@pass_context
-def _jinja_npgettext(context, msgctxt: str, singular: str, plural: str, num: int, **variables):
-    variables.setdefault("context", msgctxt)
-    variables.setdefault("num", num)
-    return _finish(context, _translations().unpgettext(msgctxt, singular, plural, num), variables)
-
-
-def _bound_gettext(translations) -> dict:
-    """Template ``_``/``gettext``/``ngettext`` bound to one Translations object (for one render)."""
+def _callables(get_translations_) -> dict:
+    """Template ``_``/``gettext``/``ngettext``/``pgettext``/``npgettext`` reading their messages from
+    ``get_translations_()`` (same newstyle semantics as Jinja's: autoescape-safe, %-formatting)."""
 
     @pass_context
     def gettext(context, string: str, **variables):
-        return _finish(context, translations.ugettext(string), variables)
+        return _finish(context, get_translations_().ugettext(string), variables)
 
     @pass_context
     def ngettext(context, singular: str, plural: str, num: int, **variables):
         variables.setdefault("num", num)
-        return _finish(context, translations.ungettext(singular, plural, num), variables)
+        return _finish(context, get_translations_().ungettext(singular, plural, num), variables)
 
-    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+    @pass_context
+    def pgettext(context, msgctxt: str, string: str, **variables):
+        variables.setdefault("context", msgctxt)
+        return _finish(context, get_translations_().upgettext(msgctxt, string), variables)
+
+    @pass_context
+    def npgettext(context, msgctxt: str, singular: str, plural: str, num: int, **variables):
+        variables.setdefault("context", msgctxt)
+        variables.setdefault("num", num)
+        return _finish(context, get_translations_().unpgettext(msgctxt, singular, plural, num), variables)
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "pgettext": pgettext, "npgettext": npgettext}
 
 
 def install_jinja_gettext(app: Flask) -> None:
@@ -93,9 +81,12 @@ def install_jinja_gettext(app: Flask) -> None:
     Each ``render_template`` also gets callables bound to the translations of that moment (a context
     processor), so the ~145 messages of a product page do not each look up the request's locale;
     macros imported without context fall back to the globals."""
-    app.jinja_env.globals.update(_=_jinja_gettext, gettext=_jinja_gettext, ngettext=_jinja_ngettext,
-                                 pgettext=_jinja_pgettext, npgettext=_jinja_npgettext)
-    app.context_processor(lambda: _bound_gettext(_translations()))
+    app.jinja_env.globals.update(_callables(_translations))
+
+    @app.context_processor
+    def _bound():
+        translations = _translations()
+        return _callables(lambda: translations)
 
 
 def init_app(app: Flask) -> None:
