@@ -94,7 +94,7 @@ def _entries_with_objections() -> frozenset[int]:
 def page_quality(dataset_id: int) -> Quality:
     """``dataset_quality`` for the product page: an entry that never had an objection (most) scores 100
     without a query. Which entries had one is kept per process, refreshed when objections are filed or
-    removed here and within 30 seconds of that in another process."""
+    removed here or in another process (market/generations.py stamp files)."""
     if dataset_id not in OBJECTIONS.get("entries", _entries_with_objections):
         return _from_rows([])
     return dataset_quality(dataset_id)

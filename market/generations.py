@@ -3,7 +3,11 @@
 A ``Generation`` watches some models: a flush, a bulk INSERT/UPDATE/DELETE through the session, and the
 commit or rollback after them bump its counter, which empties its cache in this process. (Bumping again at
 commit matters: a value another request reads between the flush and the commit would otherwise be kept.)
-Other processes' changes are seen after ``max_age`` seconds. Values must not depend on the user.
+A commit that changed watched rows also replaces the generation's stamp file
+(``MARKET_DATA_DIR/cache/generation-<name>.stamp``, market/stamps.py), which every process checks with one
+``stat`` before answering from its cache — so other worker processes, `market` commands and scripts see
+the change at once; ``max_age`` only bounds changes made behind the ORM's back (raw SQL from outside).
+Values must not depend on the user.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from . import stamps
 from .db import db
 
 MAX_VALUES = 20_000  # per generation; past that the cache starts over
@@ -29,7 +34,21 @@ class Generation:
         self.value = 0
         self._lock = threading.Lock()
         self._values: dict[tuple, tuple[int, float, Any]] = {}
+        self._seen: dict[str, stamps.Stamp] = {}  # stamp file → what this process saw last
         _registry.append(self)
+
+    def stamp_path(self):
+        return stamps.path_for(f"generation-{self.name}")
+
+    def _sync(self) -> None:
+        """Drop this process's values when another process announced a change (its stamp differs)."""
+        path = self.stamp_path()
+        if path is None:
+            return
+        now = stamps.read(path)
+        if self._seen.get(str(path), now) != now:
+            self.bump()
+        self._seen[str(path)] = now
 
     def bump(self) -> None:
         with self._lock:
@@ -38,6 +57,7 @@ class Generation:
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The cached value for ``key`` in this database, or ``compute()`` (kept if nothing changed meanwhile)."""
+        self._sync()
         full = (str(db.engine.url), key)
         hit = self._values.get(full)
         if hit is not None and hit[0] == self.value and time.monotonic() - hit[1] < self.max_age:
@@ -54,6 +74,7 @@ class Generation:
     def get_many(self, keys, compute_missing: Callable[[list], dict]) -> dict:
         """Values for several keys; ``compute_missing(missing_keys)`` returns {key: value} for the rest
         (keys it leaves out are not cached)."""
+        self._sync()
         url, now, out, missing = str(db.engine.url), time.monotonic(), {}, []
         for key in keys:
             hit = self._values.get((url, key))
@@ -102,7 +123,13 @@ def _bulk(state) -> None:
 
 
 @event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    for generation in session.info.pop(_INFO_KEY, ()):
+        generation.bump()
+        stamps.replace(generation.stamp_path())  # tell the other processes
+
+
 @event.listens_for(Session, "after_rollback")
-def _ended(session: Session) -> None:
+def _rolled_back(session: Session) -> None:
     for generation in session.info.pop(_INFO_KEY, ()):
         generation.bump()

@@ -14,22 +14,22 @@ that is replaced by the visitor's own token on every response, so forms keep wor
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import OrderedDict
-from pathlib import Path
 
-from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from . import stamps
+
 PLACEHOLDER = "__market_csrf_placeholder_7f3a__"
 MAX_ENTRIES = 512
 MAX_BODY = 512 * 1024
-STAMP_NAME = "pagecache.stamp"
+STAMP_NAME = "pagecache"  # MARKET_DATA_DIR/cache/pagecache.stamp
 
 _lock = threading.Lock()
 _generation = 0
@@ -44,31 +44,7 @@ def invalidate() -> None:
         _generation += 1
         for cache in _caches:
             cache.clear()
-    if has_app_context():
-        _replace_stamp(stamp_path(current_app))
-
-
-def stamp_path(app: Flask) -> Path:
-    return Path(app.config["MARKET"].data_dir) / "cache" / STAMP_NAME
-
-
-def _replace_stamp(path: Path) -> None:
-    """A new inode every time, so two changes within one clock tick still differ."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(str(time.time_ns()))
-        os.replace(tmp, path)
-    except OSError:  # a full or read-only disk: this process is cleared; others expire within the limit
-        pass
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_ino, st.st_mtime_ns
+    stamps.replace(stamps.path_for(STAMP_NAME))
 
 
 _caches: list[OrderedDict] = []
@@ -94,7 +70,7 @@ def _key() -> tuple | None:
 def init_app(app: Flask) -> None:
     cache: OrderedDict = OrderedDict()
     _caches.append(cache)
-    stamp_file = stamp_path(app)
+    stamp_file = stamps.path_for(STAMP_NAME, app)
 
     @app.context_processor
     def _csrf_placeholder():
@@ -109,7 +85,7 @@ def init_app(app: Flask) -> None:
         if key is None:
             return None
         with _lock:  # the version the page is rendered at: a change committed meanwhile makes it stale
-            version = g.page_cache_version = (_generation, _stamp(stamp_file))
+            version = g.page_cache_version = (_generation, stamps.read(stamp_file))
             hit = cache.get(key)
             if hit is not None and hit[0] == version and hit[1] > time.monotonic():
                 cache.move_to_end(key)

@@ -211,7 +211,7 @@ REVIEWS = Generation("ratings.reviews", Review)
 
 def cached_platform_mean() -> float:
     """``platform_mean()`` for the product page, kept per process: recomputed after a review is written,
-    edited, hidden or removed here, and within 30 seconds of such a change in another process."""
+    edited, hidden or removed here or in another process (market/generations.py stamp files)."""
     return REVIEWS.get("platform_mean", platform_mean)
 
 

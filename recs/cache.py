@@ -7,7 +7,7 @@ Two smaller things the product page asks for on every view are kept beside it: e
 list (what the model recommends next to it, before the user's own holdings are taken out), valid as long
 as the model it came from; which active bundles hold which entries; and the few columns a recommendation
 card shows of an entry (both market.generations caches: dropped when bundles, entries or departments
-change here, other processes' changes show within 30 seconds)."""
+change here or, through their stamp files, in another process)."""
 
 from __future__ import annotations
 

@@ -30,8 +30,8 @@ def product_panel(ds) -> dict:
     """The product page's trading panel. It shows for entries with products on sale, to the owning
     department's officer and to operators; for anyone else an entry without products shows nothing, so
     its block (and with it ``open``) is only looked up when the panel shows. Which entries have products
-    on sale is kept per process (most have none): refreshed when products change here, and within 30
-    seconds of a change in another process."""
+    on sale is kept per process (most have none): refreshed when products change, here or in
+    another process (market/generations.py stamp files)."""
     user = _user()
     on_sale = ds.id in PRODUCTS.get("on_sale", _entries_on_sale)
     products = services.products_of(ds) if on_sale else []

@@ -111,8 +111,8 @@ HARVESTED = Generation("opendata.harvested", HarvestedDataset)
 
 def _harvested_ids() -> frozenset[int]:
     """Ids of the entries that have a harvest link, kept per process (most product pages are of our own
-    entries and need no query); refreshed after a link is added or removed here, and within 30 seconds
-    of a harvest run in another process."""
+    entries and need no query); refreshed after a link is added or removed, here or
+    in another process such as a harvest run (market/generations.py stamp files)."""
     return HARVESTED.get("ids", lambda: frozenset(db.session.scalars(select(HarvestedDataset.dataset_id))))
 
 
